@@ -185,7 +185,7 @@ DEAD_LETTER_QUEUE: Final = QueueSpec()
 SECRETS: Final[tuple[SecretSpec, ...]] = (
     SecretSpec("jwt-signing-key", "Signs development API tokens (local cloud only)."),
 )
-KEYSET_SECRET_PREFIX: Final = "keysets/"
+KEYSET_SECRET_PREFIX: Final = "keysets/"  # noqa: S105 - a name, not a secret
 #: Log groups the components write to, below /streamfeed/<prefix>/.
 LOG_GROUPS: Final[tuple[str, ...]] = ("streamer", "consumer", "api")
 LOG_RETENTION_DAYS: Final = 30

@@ -106,8 +106,7 @@ class Settings(BaseSettings):
     )
     prevent_exit: bool = Field(
         False,
-        description="Supervise the streamer and restart it after a crash "
-        "(the old PREVENT_EXIT).",
+        description="Supervise the streamer and restart it after a crash (the old PREVENT_EXIT).",
     )
     feed_backend: str = Field(
         "fanout",
@@ -208,9 +207,11 @@ def _variable_for(loc: str) -> str:
     """The environment variable behind an error location (a field or an alias)."""
     for field_name, field in Settings.model_fields.items():
         alias = field.validation_alias
-        choices = [c for c in alias.choices if isinstance(c, str)] if isinstance(
-            alias, AliasChoices
-        ) else []
+        choices = (
+            [c for c in alias.choices if isinstance(c, str)]
+            if isinstance(alias, AliasChoices)
+            else []
+        )
         if loc == field_name or loc in choices:
             present = [c for c in choices if c in os.environ]
             return present[0] if present else env_name(field_name)

@@ -89,7 +89,7 @@ class TermTweetModel(Model):
     tweet_id = UnicodeAttribute()
 
 
-class SubscriptionsByTerm(GlobalSecondaryIndex["SubscriptionModel"]):
+class SubscriptionsByTerm(GlobalSecondaryIndex["SubscriptionModel"]):  # type: ignore[no-untyped-call]
     """A term's subscribers, for fan-out."""
 
     class Meta:

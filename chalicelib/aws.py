@@ -1,0 +1,71 @@
+"""boto3 clients that honour the settings' endpoint overrides.
+
+The only difference between AWS and the local cloud is the endpoint URL, so
+every adapter gets its client here and runs the same code path on both.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.settings import Service, Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
+_CONFIG = Config(
+    connect_timeout=5,
+    read_timeout=30,
+    retries={"max_attempts": 4, "mode": "standard"},
+)
+
+
+@overload
+def client(settings: Settings, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+@overload
+def client(settings: Settings, service: Literal["kinesis"]) -> KinesisClient: ...
+@overload
+def client(settings: Settings, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+@overload
+def client(settings: Settings, service: Literal["ssm"]) -> SSMClient: ...
+@overload
+def client(settings: Settings, service: Literal["cloudwatch"]) -> CloudWatchClient: ...
+@overload
+def client(settings: Settings, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+@overload
+def client(settings: Settings, service: Literal["sqs"]) -> SQSClient: ...
+def client(settings: Settings, service: Service) -> Any:
+    """A cached client for ``service``: one per (service, region, endpoint)."""
+    key = (service, settings.region, settings.endpoint(service))
+    with _LOCK:
+        found = _CLIENTS.get(key)
+        if found is None:
+            # A session per client: boto3's default session is not thread-safe to share.
+            session = boto3.session.Session()
+            found = session.client(
+                service, region_name=key[1], endpoint_url=key[2], config=_CONFIG
+            )
+            _CLIENTS[key] = found
+        return found
+
+
+def close_clients() -> None:
+    """Close every cached client's connections (servers wait for idle ones on stop)."""
+    with _LOCK:
+        for cached in _CLIENTS.values():
+            cached.close()
+        _CLIENTS.clear()
+
+
+_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
+_LOCK = threading.Lock()
