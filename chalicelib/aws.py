@@ -52,9 +52,7 @@ def client(settings: Settings, service: Service) -> Any:
         if found is None:
             # A session per client: boto3's default session is not thread-safe to share.
             session = boto3.session.Session()
-            found = session.client(
-                service, region_name=key[1], endpoint_url=key[2], config=_CONFIG
-            )
+            found = session.client(service, region_name=key[1], endpoint_url=key[2], config=_CONFIG)
             _CLIENTS[key] = found
         return found
 
