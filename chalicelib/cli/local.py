@@ -107,9 +107,8 @@ def _report(cloud: LocalCloud, env: dict[str, str], banner: bool) -> None:
         f"  moto          {settings.secretsmanager_endpoint}  "
         "(Secrets Manager, SSM, CloudWatch, Logs, SQS)"
     )
-    click.echo(
-        f"  created now   {len(created)} resources" if created else "  all resources existed"
-    )
+    summary = f"{len(created)} resources created now" if created else "every resource existed"
+    click.echo(f"  bootstrap     {summary}")
     click.echo(f"\n  env file      {cloud.config.env_file}")
     click.echo(f"  use it        set -a; . {cloud.config.env_file}; set +a")
     click.echo("\nCtrl-C stops everything.")
