@@ -57,6 +57,14 @@ def client(settings: Settings, service: Service) -> Any:
         return found
 
 
+def new_client(settings: Settings, service: Service, config: Config) -> Any:
+    """An uncached client with its own timeouts and retries (e.g. fail-fast shipping)."""
+    session = boto3.session.Session()
+    return session.client(
+        service, region_name=settings.region, endpoint_url=settings.endpoint(service), config=config
+    )
+
+
 def close_clients() -> None:
     """Close every cached client's connections (servers wait for idle ones on stop)."""
     with _LOCK:

@@ -138,6 +138,9 @@ class ControlRecord(Model):
     version = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    #: Lease fields, top-level so that conditional writes can test them.
+    holder = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
 
 
 class FeedItemModel(Model):

@@ -1,0 +1,98 @@
+"""Pack entries into Kinesis records and records into PutRecords batches.
+
+Pure bookkeeping, no I/O, so the limits that keep us inside Kinesis's quotas
+are tested without a server: a record stays under 1 MiB, a call under 500
+records and 5 MiB, and nothing waits longer than the linger time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chalicelib import records
+from chalicelib.records import Entry
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Uncompressed body per record; zlib output stays below it, and 1 MiB is
+    #: Kinesis's cap, so a record can never be refused for size.
+    record_body_bytes: int = 900 * 1024
+    record_entries: int = 2000
+    #: PutRecords caps: 500 records and 5 MiB per call.
+    batch_records: int = 500
+    batch_bytes: int = 5 * 1024 * 1024 - 64 * 1024
+    #: Longest time a received line may wait before it is shipped.
+    linger_s: float = 0.5
+    compression_level: int = 6
+    #: A line longer than this cannot travel in a record and is rejected.
+    max_line_bytes: int = 512 * 1024
+
+
+@dataclass
+class Sealed:
+    """A finished record and how many stream lines it carries."""
+
+    data: bytes
+    entries: int
+
+
+@dataclass
+class Packer:
+    """Accumulates entries; ``cut()`` seals what is pending into records."""
+
+    limits: Limits = field(default_factory=Limits)
+    _entries: list[Entry] = field(default_factory=list)
+    _body_bytes: int = 0
+    first_at: float | None = None
+
+    def add(self, entry: Entry, now: float) -> list[Sealed]:
+        """Add one entry; returns records that became full (usually none)."""
+        size = records.ENTRY_OVERHEAD + len(entry.line)
+        done: list[Sealed] = []
+        if self._entries and (
+            self._body_bytes + size > self.limits.record_body_bytes
+            or len(self._entries) >= self.limits.record_entries
+        ):
+            done.append(self._seal())
+        if not self._entries:
+            self.first_at = now
+        self._entries.append(entry)
+        self._body_bytes += size
+        return done
+
+    def due(self, now: float) -> bool:
+        return self.first_at is not None and now - self.first_at >= self.limits.linger_s
+
+    def cut(self) -> list[Sealed]:
+        return [self._seal()] if self._entries else []
+
+    @property
+    def pending_entries(self) -> int:
+        return len(self._entries)
+
+    def _seal(self) -> Sealed:
+        body, count = records.encode_body(self._entries)
+        sealed = Sealed(records.seal(body, count, level=self.limits.compression_level), count)
+        self._entries = []
+        self._body_bytes = 0
+        self.first_at = None
+        return sealed
+
+
+def batches(pending: list[Sealed], limits: Limits) -> list[list[Sealed]]:
+    """Split records into PutRecords calls within the count and byte caps."""
+    out: list[list[Sealed]] = []
+    current: list[Sealed] = []
+    size = 0
+    for record in pending:
+        if current and (
+            len(current) >= limits.batch_records or size + len(record.data) > limits.batch_bytes
+        ):
+            out.append(current)
+            current, size = [], 0
+        current.append(record)
+        size += len(record.data)
+    if current:
+        out.append(current)
+    return out
