@@ -1,0 +1,55 @@
+"""Who may call what. One rule per operation, checked before any handler runs.
+
+- ``public``: anyone (health, the OpenAPI document).
+- ``user``: any valid token.
+- ``owner``: the user named in the path (``me`` works) or an admin.
+- ``writer``: admins and service clients (feed items, broadcasts).
+- ``admin``: admins (terms' changes, key sets, status).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from chalicelib.api.errors import forbidden, unauthorized
+from chalicelib.auth import Principal
+
+Access = Literal["public", "user", "owner", "writer", "admin"]
+ME = "me"
+
+
+def principal_from(
+    authorizer_context: dict[str, Any] | None, now: float | None = None
+) -> Principal:
+    """The caller proven by the authorizer, or a 401 saying why not.
+
+    The expiry is checked again here because API Gateway caches an authorizer's
+    answer (per token) for minutes, possibly past the token's ``exp``.
+    """
+    context = authorizer_context or {}
+    if context.get("auth_error"):
+        raise unauthorized(str(context.get("auth_message") or "the token is not valid"))
+    principal = Principal.from_context(context)
+    if principal is None:
+        raise unauthorized("an Authorization: Bearer token is required", "invalid_request")
+    if principal.expires_at < (time.time() if now is None else now):
+        raise unauthorized("the token has expired")
+    return principal
+
+
+def resolve_user(path_user: str, principal: Principal) -> str:
+    """``me`` stands for the caller."""
+    return principal.user_id if path_user == ME else path_user
+
+
+def check(access: Access, principal: Principal, path_user: str | None = None) -> None:
+    """Raise 403 unless ``principal`` may perform an operation of this ``access``."""
+    if access in ("public", "user"):
+        return
+    if access == "admin" and not principal.admin:
+        raise forbidden("this operation needs the admin group")
+    if access == "writer" and not principal.can_write_feeds:
+        raise forbidden("this operation needs the admin or service group")
+    if access == "owner" and not principal.admin and path_user != principal.user_id:
+        raise forbidden("you can only access your own feed and subscriptions")

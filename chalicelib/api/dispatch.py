@@ -1,0 +1,119 @@
+"""Run one operation: authenticate, authorise, validate, call, answer in JSON.
+
+Every route goes through :func:`dispatch`, so every route gets the same
+checks in the same order and the same error shape. Whatever goes wrong inside
+a handler that is not a known client error becomes a logged 500 with a
+generic body: never a traceback, never an exception's text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any, Final
+
+from chalice.app import Request, Response
+from pydantic import BaseModel
+
+from chalicelib.api import access, runtime
+from chalicelib.api.call import Call, Reply
+from chalicelib.api.errors import ApiError, not_found, to_api_error
+from chalicelib.api.inputs import parse_body, parse_query
+from chalicelib.api.operations import PATH_PARAMS, Operation, operation
+from chalicelib.auth import Principal
+
+log = logging.getLogger("streamfeed.api")
+HEADERS: Final = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def dispatch(op_id: str, request: Request | None, path: Mapping[str, str]) -> Response:
+    op = operation(op_id)
+    principal: Principal | None = None
+    try:
+        if request is None:
+            raise ApiError(500, "internal", "no request")
+        principal = _authenticate(op, request)
+        if principal is not None:  # before path checks: outsiders learn nothing from a 404
+            access.check(op.access, principal, _path_user(path, principal))
+        params = _path(op, path)
+        call = Call(
+            runtime=runtime.current(),
+            principal=principal,
+            path=params,
+            body=_body(op, request),
+            query=parse_query(request.query_params, op.query) if op.query else None,
+        )
+        if op.handler is None:
+            raise ApiError(500, "internal", "operation has no handler")
+        reply = op.handler(call)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
+        return _failure(op, principal, exc)
+    log.info("%s %s -> %d", op.id, _who(principal), reply.status)
+    return respond(reply)
+
+
+def respond(reply: Reply[Any]) -> Response:
+    headers: dict[str, str | list[str]] = {**HEADERS, **reply.headers}
+    if reply.body is None:
+        return Response(body="", status_code=reply.status, headers=headers)
+    if isinstance(reply.body, BaseModel):
+        text = reply.body.model_dump_json()
+    else:
+        text = json.dumps(reply.body)
+    return Response(body=text, status_code=reply.status, headers=headers)
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(
+        body=json.dumps(error.body()),
+        status_code=error.status,
+        headers={**HEADERS, **error.headers},
+    )
+
+
+def _authenticate(op: Operation, request: Request) -> Principal | None:
+    if op.access == "public":
+        return None
+    return access.principal_from(request.context.get("authorizer"))
+
+
+def _path(op: Operation, path: Mapping[str, str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name in op.path_params:
+        value = path.get(name, "")
+        if not PATH_PARAMS[name].matches(value):
+            raise not_found(f"no such {name.replace('_', ' ')}: the value is malformed")
+        params[name] = value
+    return params
+
+
+def _path_user(params: Mapping[str, str], principal: Principal) -> str | None:
+    user = params.get("user_id")
+    return access.resolve_user(user, principal) if user is not None else None
+
+
+def _body(op: Operation, request: Request) -> BaseModel | None:
+    if op.body is None:
+        return None
+    raw = request.raw_body
+    data = raw.encode() if isinstance(raw, str) else raw
+    return parse_body(data, request.headers.get("content-type"), op.body)
+
+
+def _failure(op: Operation, principal: Principal | None, exc: Exception) -> Response:
+    error = to_api_error(exc)
+    if error is None:
+        log.error("%s %s failed: %s", op.id, _who(principal), type(exc).__name__, exc_info=exc)
+        error = ApiError(500, "internal", "internal error; the request was not completed")
+    else:
+        log.info("%s %s -> %d %s", op.id, _who(principal), error.status, error.code)
+    return error_response(error)
+
+
+def _who(principal: Principal | None) -> str:
+    return principal.user_id if principal is not None else "-"

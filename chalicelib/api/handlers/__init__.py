@@ -1,0 +1,1 @@
+"""Route handlers: ``Call`` in, ``Reply`` out; the services do the work."""

@@ -1,0 +1,91 @@
+"""Everything a request needs, built once per process and replaceable in tests.
+
+Lambda keeps a process warm across requests, so settings, the token verifier
+(with its cached keys) and the feeds backend are built on first use and kept.
+Nothing is read at import time: ``app.py`` imports cleanly without AWS, and a
+test installs a :class:`Runtime` for its own stage with :func:`install`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
+from chalicelib.auth.config import load_auth_config
+from chalicelib.feeds import Feeds
+from chalicelib.keysets import KeySetError, resolve_keyset
+from chalicelib.settings import Settings, load_settings
+from chalicelib.terms import RuleChecker, XDryRun
+from chalicelib.terms.xrules import Transport, urllib_transport
+
+
+@dataclass
+class Runtime:
+    """Settings plus the long-lived collaborators built from them."""
+
+    settings: Settings
+    verifier: Verifier
+    #: Transport for X's rules endpoint (tests swap it; default: urllib).
+    x_transport: Transport = urllib_transport
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _feeds: Feeds | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        auth: AuthConfig | None = None,
+        *,
+        keys: KeySource | None = None,
+        x_transport: Transport = urllib_transport,
+    ) -> Runtime:
+        config = auth if auth is not None else load_auth_config()
+        verifier = build_verifier(config, settings.prefix, cached_key(settings), keys)
+        return cls(settings, verifier, x_transport)
+
+    @property
+    def feeds(self) -> Feeds:
+        with self._lock:
+            if self._feeds is None:
+                self._feeds = Feeds.from_settings(self.settings)
+            return self._feeds
+
+    def rule_checker(self) -> tuple[RuleChecker | None, str | None]:
+        """X's dry run with the key set the streamer would use, if one resolves."""
+        try:
+            keyset = resolve_keyset(self.settings, None)
+        except KeySetError as exc:
+            return None, f"no key set to ask X with: {exc}"
+        return XDryRun(self.settings.x_api_url, keyset.bearer_token, self.x_transport), None
+
+
+_current: Runtime | None = None
+_guard = threading.Lock()
+
+
+def current() -> Runtime:
+    """The process's runtime, built from the environment on first use."""
+    global _current  # noqa: PLW0603 - one lazily built runtime per process
+    with _guard:
+        if _current is None:
+            _current = Runtime.build(load_settings())
+        return _current
+
+
+def current_settings() -> Settings:
+    """Settings only (``/health`` must work even when auth is misconfigured)."""
+    with _guard:
+        if _current is not None:
+            return _current.settings
+    return load_settings()
+
+
+def install(runtime: Runtime | None) -> None:
+    """Use ``runtime`` for every request (None: rebuild from the environment)."""
+    global _current  # noqa: PLW0603
+    with _guard:
+        _current = runtime

@@ -1,0 +1,84 @@
+"""Subscriptions: which terms feed which user's feed. Used by the API and the CLI.
+
+A subscription is one row keyed (user, term); the ``by-term`` index gives the
+consumer a term's subscribers for fan-out. Subscribing registers the user in
+the ``users`` table (through the feeds package), so a broadcast reaches
+everyone who has ever subscribed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from pynamodb.exceptions import DeleteError, PutError
+
+from chalicelib.models import SubscriptionModel, bind_models
+from chalicelib.settings import Settings
+from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, SubscriptionNotFound
+from chalicelib.terms import get_term
+
+#: A user id: a Cognito ``sub`` (UUID), a username or a local test id.
+USER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.@+=:-]{0,127}$"
+MAX_SUBSCRIPTIONS: Final = 100
+_CONDITION_FAILED: Final = "ConditionalCheckFailedException"
+_USER_ID = re.compile(USER_ID_PATTERN)
+
+#: Makes users known to broadcast (``Feeds.register_users``).
+Registrar = Callable[[Iterable[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    subscription: SubscriptionModel
+    created: bool
+
+
+def check_user_id(user_id: str) -> str:
+    if not _USER_ID.match(user_id):
+        raise InvalidUser(
+            "a user id is 1-128 characters: letters, digits and _ . @ + = : - "
+            "(starting with a letter or digit)"
+        )
+    return user_id
+
+
+def list_subscriptions(settings: Settings, user_id: str) -> list[SubscriptionModel]:
+    model = bind_models(settings).subscriptions
+    rows = model.query(check_user_id(user_id), consistent_read=True, limit=MAX_SUBSCRIPTIONS)
+    return list(rows)
+
+
+def subscribe(settings: Settings, user_id: str, term_id: str, register: Registrar) -> Subscribed:
+    """Subscribe (idempotent: an existing subscription is returned with created=False)."""
+    check_user_id(user_id)
+    get_term(settings, term_id)  # TermNotFound for an unknown term
+    model = bind_models(settings).subscriptions
+    existing = model.count(user_id, model.term_id == term_id, consistent_read=True)
+    if existing:
+        return Subscribed(model.get(user_id, term_id, consistent_read=True), created=False)
+    if model.count(user_id, consistent_read=True) >= MAX_SUBSCRIPTIONS:
+        raise SubscriptionLimit(f"a user may have at most {MAX_SUBSCRIPTIONS} subscriptions")
+    register([user_id])
+    row = model(user_id, term_id, created_at=datetime.now(UTC))
+    try:
+        row.save(condition=model.user_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != _CONDITION_FAILED:
+            raise
+        return Subscribed(model.get(user_id, term_id, consistent_read=True), created=False)
+    return Subscribed(row, created=True)
+
+
+def unsubscribe(settings: Settings, user_id: str, term_id: str) -> None:
+    check_user_id(user_id)
+    model = bind_models(settings).subscriptions
+    try:
+        model(user_id, term_id).delete(condition=model.user_id.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code == _CONDITION_FAILED:
+            raise SubscriptionNotFound(f"{user_id!r} is not subscribed to {term_id!r}") from None
+        raise

@@ -1,0 +1,29 @@
+"""What the terms service raises (see ``chalicelib.errors`` for the families)."""
+
+from __future__ import annotations
+
+from chalicelib.errors import Conflict, InvalidInput, NotFound, Rejected
+
+
+class TermNotFound(NotFound):
+    code = "term_not_found"
+
+
+class DuplicateTerm(Conflict):
+    code = "duplicate_term"
+
+    def __init__(self, message: str, term_id: str) -> None:
+        super().__init__(message)
+        self.term_id = term_id
+
+
+class InvalidRule(InvalidInput):
+    """The local syntax check refused the rule (X was not asked)."""
+
+    code = "invalid_rule"
+
+
+class RuleRejected(Rejected):
+    """X refused the rule in a dry run; the message is X's."""
+
+    code = "rejected_by_x"

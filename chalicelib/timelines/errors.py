@@ -1,0 +1,13 @@
+"""What the tweet reader raises."""
+
+from __future__ import annotations
+
+from chalicelib.errors import InvalidInput, NotFound
+
+
+class TweetNotFound(NotFound):
+    code = "tweet_not_found"
+
+
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
