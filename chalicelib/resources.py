@@ -141,6 +141,12 @@ FEED_INDEX: Final = TableSpec(
     S("sk"),
     serves="`shared` backend: one small row per recipient pointing at feed-messages.",
 )
+FEED_COUNTERS: Final = TableSpec(
+    "feed-counters",
+    S("user_id"),
+    S("feed"),
+    serves="Per-user item count of each DynamoDB feed backend: O(1) len() and trimming.",
+)
 
 TABLES: Final[tuple[TableSpec, ...]] = (
     TERMS,
@@ -153,6 +159,7 @@ TABLES: Final[tuple[TableSpec, ...]] = (
     FEEDS,
     FEED_MESSAGES,
     FEED_INDEX,
+    FEED_COUNTERS,
 )
 
 

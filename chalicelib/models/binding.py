@@ -58,6 +58,7 @@ class Models:
     feed_items: type[d.FeedItemModel]
     feed_messages: type[d.FeedMessageModel]
     feed_index: type[d.FeedIndexModel]
+    feed_counters: type[d.FeedCounterModel]
 
     def all(self) -> tuple[type[Model], ...]:
         return tuple(getattr(self, name) for name in self.__dataclass_fields__)
@@ -76,4 +77,5 @@ def bind_models(settings: Settings) -> Models:
         feed_items=bind(d.FeedItemModel, settings),
         feed_messages=bind(d.FeedMessageModel, settings),
         feed_index=bind(d.FeedIndexModel, settings),
+        feed_counters=bind(d.FeedCounterModel, settings),
     )

@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -178,6 +179,23 @@ class FeedIndexModel(Model):
     item_id = UnicodeAttribute()
 
 
+class FeedCounterModel(Model):
+    """How many items a user's feed holds in one backend (``feed``: fanout, shared).
+
+    Updated atomically with every write, so ``len()`` is one GetItem. The
+    ``recent_ids`` list remembers the last item ids counted, so a retried write
+    of the same item is not counted twice.
+    """
+
+    class Meta:
+        table_name = resources.FEED_COUNTERS.logical
+
+    user_id = UnicodeAttribute(hash_key=True)
+    feed = UnicodeAttribute(range_key=True)
+    item_count = NumberAttribute(default=0)
+    recent_ids = ListAttribute(of=UnicodeAttribute, null=True)
+
+
 #: Every model, in the order of ``resources.TABLES``.
 ALL_MODELS: tuple[type[Model], ...] = (
     TermModel,
@@ -190,4 +208,5 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FeedItemModel,
     FeedMessageModel,
     FeedIndexModel,
+    FeedCounterModel,
 )

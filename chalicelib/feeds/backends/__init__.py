@@ -1,0 +1,1 @@
+"""Feed backends. ``fanout`` and ``shared`` store in DynamoDB; ``memory`` in process."""

@@ -1,0 +1,76 @@
+"""Build the backend named by ``STREAMFEED_FEED_BACKEND``.
+
+The setting is a short name (``fanout``, ``shared``, ``memory``) or a dotted
+path to a class (``package.module.Class`` or ``package.module:Class``) that is
+called with the ``Settings``. Every way this can go wrong becomes one
+``FeedConfigError`` naming the variable, at start-up, instead of an
+AttributeError on the first feed read.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Final
+
+from chalicelib.feeds.errors import FeedConfigError
+from chalicelib.feeds.protocol import FeedBackend
+from chalicelib.settings import Settings
+
+BUILTIN: Final = {
+    "fanout": "chalicelib.feeds.backends.fanout:FanoutBackend",
+    "shared": "chalicelib.feeds.backends.shared:SharedBackend",
+    "memory": "chalicelib.feeds.backends.memory:MemoryBackend",
+}
+REQUIRED_METHODS: Final = ("add", "count", "read")
+
+
+def load_backend(settings: Settings) -> FeedBackend:
+    """A ready backend for ``settings.feed_backend``, or FeedConfigError."""
+    spec = settings.feed_backend.strip()
+    path = BUILTIN.get(spec, spec)
+    module_name, attribute = _split(spec, path)
+    factory = _import(module_name, attribute)
+    if not callable(factory):
+        raise FeedConfigError(f"{path!r} is a {type(factory).__name__}, not a backend class")
+    try:
+        backend = factory(settings)
+    except Exception as exc:  # any failure here is a configuration problem
+        raise FeedConfigError(
+            f"building {path!r} failed ({type(exc).__name__}: {exc}); "
+            "a backend class is called with the Settings object"
+        ) from exc
+    if not isinstance(backend, FeedBackend):
+        missing = [m for m in REQUIRED_METHODS if not callable(getattr(backend, m, None))]
+        raise FeedConfigError(
+            f"{path!r} is not a feed backend: it lacks {', '.join(missing)} "
+            "(see FeedBackend in chalicelib.feeds.protocol)"
+        )
+    return backend
+
+
+def _split(spec: str, path: str) -> tuple[str, str]:
+    separator = ":" if ":" in path else "."
+    module_name, _, attribute = path.rpartition(separator)
+    if not module_name or not attribute:
+        choices = ", ".join(BUILTIN)
+        raise FeedConfigError(
+            f"unknown backend {spec!r}; use {choices} or a dotted path like package.module.Class"
+        )
+    return module_name, attribute
+
+
+def _import(module_name: str, attribute: str) -> object:
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
+            raise FeedConfigError(f"there is no module {module_name!r}") from exc
+        raise FeedConfigError(f"importing {module_name!r} failed: {exc}") from exc
+    except Exception as exc:  # a module that fails to import is a config error
+        raise FeedConfigError(
+            f"importing {module_name!r} failed ({type(exc).__name__}: {exc})"
+        ) from exc
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise FeedConfigError(f"module {module_name!r} has no attribute {attribute!r}") from None
