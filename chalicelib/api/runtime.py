@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
 from chalicelib.auth.config import load_auth_config
 from chalicelib.feeds import Feeds
-from chalicelib.keysets import KeySetError, resolve_keyset
 from chalicelib.settings import Settings, load_settings
-from chalicelib.terms import RuleChecker, XDryRun
+from chalicelib.terms import RuleChecker
+from chalicelib.terms.checkers import keyset_checkers
 from chalicelib.terms.xrules import Transport, urllib_transport
 
 
@@ -56,11 +56,7 @@ class Runtime:
 
     def rule_checker(self) -> tuple[RuleChecker | None, str | None]:
         """X's dry run with the key set the streamer would use, if one resolves."""
-        try:
-            keyset = resolve_keyset(self.settings, None)
-        except KeySetError as exc:
-            return None, f"no key set to ask X with: {exc}"
-        return XDryRun(self.settings.x_api_url, keyset.bearer_token, self.x_transport), None
+        return keyset_checkers(self.settings, self.x_transport)()
 
 
 _current: Runtime | None = None

@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "local": "chalicelib.cli.local:local",
     "demo": "chalicelib.cli.local:demo",
     "settings": "chalicelib.cli.settings:settings_command",
+    "token": "chalicelib.cli.token:token_command",
+    "terms": "chalicelib.cli.terms:terms_group",
+    "keys": "chalicelib.cli.keys:keys_group",
 }
 
 
