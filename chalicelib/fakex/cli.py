@@ -1,0 +1,93 @@
+"""``streamfeed fake-x``: run the fake X API server in the foreground."""
+
+from __future__ import annotations
+
+import errno
+import signal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from chalicelib.cli.errors import CliError
+from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN, Engine, FakeXConfig
+from chalicelib.fakex.replay import ReplayError
+from chalicelib.fakex.server import FakeXServer
+
+
+class _Stop(Exception):
+    """Raised from the SIGTERM handler to unwind like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+@click.command("fake-x")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="0 picks a free port.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, max=1_000_000),
+    default=50.0,
+    show_default=True,
+    help="Matched tweets per second on the filtered stream (all tweets on the sample stream).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same tweets.")
+@click.option(
+    "--replay",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Stream the tweets of this JSONL file (still filtered by the rules) instead.",
+)
+@click.option(
+    "--bearer-token",
+    default=DEFAULT_BEARER_TOKEN,
+    show_default=True,
+    help="The only bearer token the server accepts.",
+)
+@click.option(
+    "--keepalive",
+    type=click.FloatRange(min=0, min_open=True),
+    default=20.0,
+    show_default=True,
+    help="Seconds without data before a keep-alive (\\r\\n) is sent.",
+)
+def fake_x(
+    *,
+    host: str,
+    port: int,
+    rate: float,
+    seed: int,
+    replay: Path | None,
+    bearer_token: str,
+    keepalive: float,
+) -> None:
+    """A local stand-in for the X API v2 filtered stream, with faults and a ledger.
+
+    Prints one line with the base URL (point STREAMFEED_X_API_URL at it), then
+    serves until Ctrl-C or SIGTERM. Control API: /_fake/faults, /_fake/ledger,
+    /_fake/state.
+    """
+    config = FakeXConfig(
+        rate=rate, seed=seed, bearer_token=bearer_token, keepalive=keepalive, replay=replay
+    )
+    try:
+        engine = Engine(config)
+    except ReplayError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        server = FakeXServer(engine, host, port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(f"port {port} on {host} is already in use") from None
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    click.echo(f"fake-x listening on {server.url}", nl=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        engine.stopping.set()
+        server.server_close()

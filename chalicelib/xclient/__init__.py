@@ -1,0 +1,1 @@
+"""Helpers around tweepy, the X API client (host redirection for now)."""
