@@ -21,11 +21,13 @@ from chalicelib import aws
 from chalicelib.auth.errors import TokenError
 from chalicelib.auth.principal import GROUPS_CLAIM
 from chalicelib.auth.verify import LOCAL_AUDIENCE, local_issuer
+from chalicelib.keysets import redact
 from chalicelib.settings import Settings
 from chalicelib.subscriptions import check_user_id
 
 SIGNING_SECRET: Final = "jwt-signing-key"  # noqa: S105 - a secret's name, not a secret
 KEY_CACHE_SECONDS: Final = 300.0
+redact.install()  # the signing key travels through Secrets Manager too
 
 
 def read_signing_key(settings: Settings) -> bytes:

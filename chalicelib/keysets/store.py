@@ -13,10 +13,13 @@ from typing import Final
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import aws
+from chalicelib.keysets import redact
 from chalicelib.keysets.errors import InvalidKeySet, SecretStoreError
 from chalicelib.keysets.values import SecretValues
 from chalicelib.resources import KEYSET_SECRET_PREFIX
 from chalicelib.settings import Settings
+
+redact.install()
 
 #: A deleted key set's secret can be restored for this long (the AWS minimum).
 RECOVERY_DAYS: Final = 7

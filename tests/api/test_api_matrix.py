@@ -1,4 +1,4 @@
-"""The authorisation matrix: every route × anonymous, expired, bad signature,
+"""The authorisation matrix: every route by anonymous, expired, bad signature,
 other user, own user and admin, on one stage shared by the module."""
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def test_every_route_for_every_caller(world: tuple[Api, dict[str, str]], op: Ope
 def test_service_group_writes_feeds_but_manages_nothing(
     world: tuple[Api, dict[str, str]],
 ) -> None:
-    api, values = world
+    api, _ = world
     service = api.token("ingest", "service")
     ok = api.call("POST", "/users/alice/feed", token=service, body={"content": "from a job"})
     assert ok.status_code == 201

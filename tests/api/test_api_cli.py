@@ -1,0 +1,92 @@
+"""The command line: tokens the API accepts, terms and key sets through the same services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chalicelib.cli import main
+from chalicelib.keysets import resolve_keyset
+from chalicelib.terms import term_id_for
+from tests.api.conftest import Api, body_of
+from tests.api.support import cli_env
+
+SECRET = "CLIbearerSECRETtoken-7777"
+
+
+@pytest.fixture
+def cli(api: Api, monkeypatch: pytest.MonkeyPatch) -> Api:
+    for name, value in cli_env(api.settings).items():
+        monkeypatch.setenv(name, value)
+    return api
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_token_is_accepted_by_the_api(cli: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "token", "--user", "erin", "--admin", "--ttl", "15m")
+    assert code == 0
+    me = body_of(cli.call("GET", "/me", token=out.strip()))
+    assert (me["user_id"], me["admin"]) == ("erin", True)
+    code, out, _ = run(capsys, "token", "--user", "erin")
+    assert body_of(cli.call("GET", "/me", token=out.strip()))["admin"] is False
+    assert run(capsys, "token", "--user", "erin", "--ttl", "soon")[0] == 1
+    assert run(capsys, "token", "--user", "bad user")[0] == 1
+
+
+def test_terms_commands(cli: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "terms", "add", "#cli  lang:en")
+    assert code == 0 and "syntax checked" in err
+    term = term_id_for("#cli lang:en")
+    assert term in out
+    assert run(capsys, "terms", "add", "#cli lang:en")[2].startswith("streamfeed: a term with")
+    assert run(capsys, "terms", "add", "(broken")[0] == 1
+    assert run(capsys, "terms", "disable", term)[0] == 0
+    listed = json.loads(run(capsys, "terms", "list", "--json")[1])
+    assert [(t["term_id"], t["enabled"]) for t in listed] == [(term, False)]
+    assert body_of(cli.as_admin("GET", f"/terms/{term}"))["enabled"] is False
+    assert run(capsys, "terms", "enable", term)[0] == 0
+    assert run(capsys, "terms", "remove", term)[0] == 0
+    code, _, err = run(capsys, "terms", "remove", term)
+    assert code == 1 and err == f"streamfeed: no term {term!r}\n"
+
+
+def test_keys_commands_read_secrets_from_stdin_file_or_prompt(
+    cli: Api, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(SECRET + "\n"))
+    code, out, _ = run(capsys, "keys", "add", "piped", "--from-file", "-")
+    assert (code, out) == (0, "added piped (****7777)\n")
+    secrets_file = tmp_path / "keys.json"
+    secrets_file.write_text(json.dumps({"bearer_token": SECRET + "f", "consumer_key": "ck12"}))
+    assert run(capsys, "keys", "add", "filed", "--from-file", str(secrets_file))[0] == 0
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(SECRET + "p\n"))
+    assert run(capsys, "keys", "add", "prompted")[0] == 0
+    assert resolve_keyset(cli.settings, "prompted").bearer_token == SECRET + "p"
+    code, out, err = run(capsys, "keys", "list")
+    assert SECRET not in out + err and "****777f" in out
+    assert run(capsys, "keys", "set-default", "filed")[1] == "default: filed (stored)\n"
+    assert resolve_keyset(cli.settings, None).name == "filed"
+    code, _, err = run(capsys, "keys", "remove", "filed", "--yes")
+    assert code == 1 and "is the default" in err
+    assert run(capsys, "keys", "set-default", "--clear")[0] == 0
+    assert run(capsys, "keys", "remove", "filed", "--yes")[0] == 0
+    listed = json.loads(run(capsys, "keys", "list", "--json")[1])
+    assert [k["name"] for k in listed["items"]] == ["piped", "prompted"]
+
+
+def test_keys_add_has_no_way_to_pass_a_secret_on_the_command_line(
+    cli: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "keys", "add", "argv", "--bearer-token", SECRET)
+    assert code != 0 and "No such option" in err
