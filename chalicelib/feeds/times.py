@@ -52,7 +52,20 @@ def model_time(value: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    """The inverse of ``format_time``."""
-    if len(text) != TIME_WIDTH or not text.endswith("Z"):
+    """The inverse of ``format_time``.
+
+    By position rather than ``strptime``, which is several times slower and
+    runs once per item read.
+    """
+    if len(text) != TIME_WIDTH:
         raise ValueError(f"not a feed timestamp: {text!r}")
-    return datetime.strptime(text[:-1], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    fields = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19], text[20:26])
+    separators = text[4] + text[7] + text[10] + text[13] + text[16] + text[19] + text[26:]
+    digits = "".join(fields)
+    if separators != "--T::.Z" or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"not a feed timestamp: {text!r}")
+    try:
+        year, month, day, hour, minute, second, micro = map(int, fields)
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"not a feed timestamp: {text!r}") from None

@@ -205,3 +205,21 @@ def test_backoff_grows_exponentially_with_jitter_up_to_a_cap() -> None:
         step = min(5.0, 0.05 * 2 ** (n - 1))
         assert step / 2 <= delay <= step
     assert delays[-1] <= 5.0 and delays[6] > delays[0] * 8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "2024-05-01T12:00:00.000000",
+        "+024-05-01T12:00:00.000000Z",
+        " 2024-05-01T12:00:00.00000Z",
+        "2024-05-01T12:00:00.00000xZ",
+        "2024-13-01T12:00:00.000000Z",
+        "2024-05-01 12:00:00.000000Z",
+        "\uff12\uff10\uff12\uff14-05-01T12:00:00.000000Z",  # full-width digits
+    ],
+)
+def test_malformed_timestamps_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a feed timestamp"):
+        parse_time(text)

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from chalicelib import aws
 from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, chunks
+from chalicelib.feeds.backends.client import feeds_client
 from chalicelib.feeds.backends.dynamo import run_all
 from chalicelib.feeds.protocol import BroadcastJob, UserPage
 from chalicelib.feeds.times import format_time, parse_time, utc_now
@@ -34,7 +34,7 @@ class DynamoUserDirectory:
 
     def __init__(self, settings: Settings, client: DynamoDBClient | None = None) -> None:
         self.models: Models = bind_models(settings)
-        self.client = client if client is not None else aws.client(settings, "dynamodb")
+        self.client = client if client is not None else feeds_client(settings)
         self.table = str(self.models.users.Meta.table_name)
 
     def users_after(self, after: str | None, limit: int) -> UserPage:
@@ -67,7 +67,7 @@ class DynamoJobStore:
 
     def __init__(self, settings: Settings, client: DynamoDBClient | None = None) -> None:
         self.models: Models = bind_models(settings)
-        self.client = client if client is not None else aws.client(settings, "dynamodb")
+        self.client = client if client is not None else feeds_client(settings)
         self.table = str(self.models.control.Meta.table_name)
 
     def load_job(self, job_id: str) -> BroadcastJob | None:
