@@ -77,7 +77,7 @@ class FeedCounters:
                     ":id": {"S": item_id},
                     ":one": {"N": "1"},
                 },
-                ReturnValues="ALL_NEW",
+                ReturnValues="UPDATED_NEW",  # the count and the list; not the keys
             )
         except ClientError as error:
             if is_condition_failure(error):

@@ -50,7 +50,8 @@ class DynamoUserDirectory:
         response = self.client.scan(**request)
         users = [row["user_id"]["S"] for row in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
-        return UserPage(users, last["user_id"]["S"] if last and users else None)
+        # An empty page with a LastEvaluatedKey is not the end: carry on from it.
+        return UserPage(users, last["user_id"]["S"] if last else None)
 
     def register_users(self, users: Iterable[str]) -> None:
         """Make users known (batch puts; registering again refreshes ``created_at``)."""
