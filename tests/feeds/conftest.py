@@ -23,6 +23,12 @@ BASE = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 MakeFeeds = Callable[..., Feeds]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Runs by default; `-m "not slow"` skips the 10k fan-out and 100k-item tests
+    # (most of this directory's run time) in a quick edit-test loop.
+    config.addinivalue_line("markers", "slow: a feeds test that moves 10^4-10^5 items")
+
+
 def settings_for(request: pytest.FixtureRequest, backend: str, **changes: object) -> Settings:
     if backend == "memory":
         return Settings(feed_backend="memory", **changes)  # type: ignore[arg-type]

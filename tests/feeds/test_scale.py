@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from chalicelib.feeds import Feeds, StreamItem
 from chalicelib.feeds.backends.dynamo import DynamoBackend
 from tests.feeds.conftest import BASE
+
+pytestmark = pytest.mark.slow
 
 RECIPIENTS = 10_000
 FEED_SIZE = 100_000
