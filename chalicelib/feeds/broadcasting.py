@@ -36,19 +36,21 @@ def run_broadcast(
 
     ``content`` None means "whatever the saved job says" (resume only).
     """
-    job = jobs.load_job(check_item_id(job_id)) if job_id is not None else None
-    resumed = job is not None
-    if job is None:
+    existing = jobs.load_job(check_item_id(job_id)) if job_id is not None else None
+    if existing is None:
         if content is None:
             raise InvalidItemError(f"no broadcast job {job_id!r} to resume")
-        job = BroadcastJob(
+        fresh = BroadcastJob(
             job_id=job_id or new_item_id(),
             item_id=new_item_id(),
             content=check_content(content),
             created_at=utc_now() if created_at is None else to_utc(created_at),
         )
-        jobs.save_job(job)
+        job = jobs.create_job(fresh)
+        resumed = job.item_id != fresh.item_id  # another caller started it first
     else:
+        job, resumed = existing, True
+    if resumed:
         _check_same(job, content, created_at)
     item = StreamItem(job.item_id, job.content, job.created_at)
     while not job.done:

@@ -115,4 +115,12 @@ class JobStore(Protocol):
 
     def load_job(self, job_id: str) -> BroadcastJob | None: ...
 
+    def create_job(self, job: BroadcastJob) -> BroadcastJob:
+        """Store ``job`` unless its id exists; return the stored one.
+
+        Atomic, so two callers starting the same job id at once agree on one
+        item id instead of broadcasting twice.
+        """
+        ...
+
     def save_job(self, job: BroadcastJob) -> None: ...

@@ -25,6 +25,7 @@ from chalicelib.feeds import (
     InvalidItemError,
     NaiveDatetimeError,
 )
+from chalicelib.feeds.protocol import BroadcastJob, JobStore
 from tests.feeds.conftest import BASE, CrashingBackend, MakeFeeds, all_items, contents
 
 
@@ -296,6 +297,34 @@ def test_a_broadcast_resumed_after_a_crash_has_no_duplicates(feeds: Feeds) -> No
     assert all(len(feeds.get_stream_items(u)) == 1 for u in users)
     with pytest.raises(BroadcastConflictError):
         resumed.broadcast("Different news", job_id="news-1")
+
+
+def test_two_starts_of_one_broadcast_agree_on_one_item(feeds: Feeds) -> None:
+    users = ["ann", "ben", "cat"]
+    feeds.register_users(users)
+    assert feeds.jobs is not None
+    # Another process created job "race" just after our load found nothing.
+    winner = BroadcastJob("race", "winner-item", "Race", BASE)
+    assert feeds.jobs.create_job(winner) == winner
+
+    class Blind:
+        def __init__(self, inner: JobStore) -> None:
+            self.inner = inner
+
+        def load_job(self, job_id: str) -> None:
+            return None
+
+        def create_job(self, job: BroadcastJob) -> BroadcastJob:
+            return self.inner.create_job(job)
+
+        def save_job(self, job: BroadcastJob) -> None:
+            self.inner.save_job(job)
+
+    late = Feeds(feeds.backend, users=feeds.users, jobs=Blind(feeds.jobs))
+    result = late.broadcast("Race", BASE, job_id="race")
+    assert (result.item_id, result.resumed) == ("winner-item", True)
+    for user in users:
+        assert [i.id for i in all_items(feeds, user)] == ["winner-item"]
 
 
 def test_cursor_pages_cover_the_feed_exactly_once(feeds: Feeds) -> None:

@@ -12,8 +12,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from botocore.exceptions import ClientError
+
 from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, chunks
 from chalicelib.feeds.backends.client import feeds_client
+from chalicelib.feeds.backends.counters import is_condition_failure
 from chalicelib.feeds.backends.dynamo import run_all
 from chalicelib.feeds.protocol import BroadcastJob, UserPage
 from chalicelib.feeds.times import format_time, parse_time, utc_now
@@ -90,7 +93,26 @@ class DynamoJobStore:
             done=data["done"],
         )
 
+    def create_job(self, job: BroadcastJob) -> BroadcastJob:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=self._record(job),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            stored = self.load_job(job.job_id)
+            if stored is None:  # created and expired in between: practically never
+                raise
+            return stored
+        return job
+
     def save_job(self, job: BroadcastJob) -> None:
+        self.client.put_item(TableName=self.table, Item=self._record(job))
+
+    def _record(self, job: BroadcastJob) -> dict[str, Any]:
         now = utc_now()
         record = self.models.control(
             JOBS_PK,
@@ -106,4 +128,5 @@ class DynamoJobStore:
             updated_at=now,
             expires_at=now + DONE_JOB_TTL if job.done else None,
         )
-        self.client.put_item(TableName=self.table, Item=record.serialize())
+        serialized: dict[str, Any] = record.serialize()
+        return serialized

@@ -82,6 +82,10 @@ class MemoryBackend:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def create_job(self, job: BroadcastJob) -> BroadcastJob:
+        with self._lock:
+            return self._jobs.setdefault(job.job_id, job)
+
     def save_job(self, job: BroadcastJob) -> None:
         with self._lock:
             self._jobs[job.job_id] = job
