@@ -85,7 +85,9 @@ class Feeds:
             check_content(content),
             utc_now() if created_at is None else to_utc(created_at),
         )
-        if isinstance(user_or_users, Collection) and not isinstance(user_or_users, str):
+        if isinstance(user_or_users, Collection) and not isinstance(
+            user_or_users, str | bytes | bytearray
+        ):
             for user in user_or_users:  # fail before writing anything when we can
                 check_user(user)
         recipients = 0

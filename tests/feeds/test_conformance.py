@@ -13,6 +13,7 @@ import random
 import threading
 import warnings
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from django.core.paginator import Paginator
@@ -24,8 +25,9 @@ from chalicelib.feeds import (
     InvalidCursorError,
     InvalidItemError,
     NaiveDatetimeError,
+    StreamItem,
 )
-from chalicelib.feeds.protocol import BroadcastJob, JobStore
+from chalicelib.feeds.protocol import BroadcastJob, JobStore, ReadWindow
 from tests.feeds.conftest import BASE, CrashingBackend, MakeFeeds, all_items, contents
 
 
@@ -137,6 +139,56 @@ def test_slices_are_lazy_until_read(feeds: Feeds) -> None:
     feeds.add_stream_item("alice", "newest", BASE + timedelta(days=1))
     # The slice was taken before the insert but is read after it.
     assert contents(view) == ["m2", "m1", "m0"]
+
+
+class CountingBackend:
+    """Passes through to a real backend, counting what reads return."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.items = self.keys = self.counts = 0
+
+    def reset(self) -> None:
+        self.items = self.keys = self.counts = 0
+
+    def add(self, users: Any, item: StreamItem) -> None:
+        self.inner.add(users, item)
+
+    def count(self, user: str) -> int:
+        self.counts += 1
+        return int(self.inner.count(user))
+
+    def read(self, user: str, window: ReadWindow) -> list[StreamItem]:
+        found = list(self.inner.read(user, window))
+        self.items += len(found)
+        return found
+
+    def read_keys(self, user: str, window: ReadWindow) -> list[str]:
+        found = list(self.inner.read_keys(user, window))
+        self.keys += len(found)
+        return found
+
+
+def test_slices_read_only_what_they_need(feeds: Feeds) -> None:
+    items = (StreamItem(f"i{n:04d}", f"m{n}", BASE + timedelta(minutes=n)) for n in range(300))
+    feeds.backend.import_items("alice", items)  # type: ignore[attr-defined]
+    counting = CountingBackend(feeds.backend)
+    view = Feeds(counting).get_stream_items("alice")  # type: ignore[arg-type]
+
+    assert len(view) == 300
+    assert (counting.counts, counting.items, counting.keys) == (1, 0, 0)
+    page = view[40:60]
+    assert (counting.items, counting.keys) == (0, 0)  # a slice is lazy
+    assert contents(page) == [f"m{n}" for n in range(259, 239, -1)]
+    assert (counting.items, counting.keys) == (20, 40)  # 40 keys walked, 20 items read
+    counting.reset()
+    assert contents(view[60:80]) == [f"m{n}" for n in range(239, 219, -1)]
+    assert (counting.items, counting.keys) == (20, 0)  # resumed where the last page ended
+    counting.reset()
+    assert view[0].content == "m299" and (counting.items, counting.keys) == (1, 0)
+    counting.reset()
+    assert view[-1].content == "m0"
+    assert (counting.items, counting.keys) == (1, 0)  # read from the old end
 
 
 def test_django_paginator_pages_100_items_10_at_a_time(feeds: Feeds) -> None:
