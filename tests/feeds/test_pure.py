@@ -10,8 +10,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.feeds import ContentTooLargeError, InvalidItemError, NaiveDatetimeError
+from chalicelib.feeds import (
+    ContentTooLargeError,
+    InvalidItemError,
+    NaiveDatetimeError,
+    StreamItem,
+)
 from chalicelib.feeds.backends.batching import backoff_delay
+from chalicelib.feeds.backends.fanout import FanoutBackend
+from chalicelib.feeds.backends.shared import SharedBackend
 from chalicelib.feeds.cursors import decode_cursor, encode_cursor
 from chalicelib.feeds.errors import InvalidCursorError
 from chalicelib.feeds.inputs import check_content, check_limit, user_chunks
@@ -19,6 +26,7 @@ from chalicelib.feeds.keys import check_item_id, new_item_id, sort_key, split_so
 from chalicelib.feeds.planning import CHEAP_SKIP, ReadPlan, needs_total, plan_read
 from chalicelib.feeds.times import format_time, model_time, parse_time, to_utc
 from chalicelib.models.definitions import FeedItemModel
+from chalicelib.settings import Settings
 
 TIMES = [
     datetime(1, 1, 1, tzinfo=UTC),
@@ -223,3 +231,24 @@ def test_backoff_grows_exponentially_with_jitter_up_to_a_cap() -> None:
 def test_malformed_timestamps_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a feed timestamp"):
         parse_time(text)
+
+
+def test_hand_built_rows_equal_what_the_models_would_write() -> None:
+    settings = Settings(name_prefix="unit-rows")  # builds a client; sends nothing
+    item = StreamItem("abc", "<b>☃</b>", datetime(1999, 12, 31, 23, 59, 59, 5, tzinfo=UTC))
+    fanout, shared = FanoutBackend(settings), SharedBackend(settings)
+    key = item.sort_key
+    assert fanout.rows(["alice"], item) == [
+        fanout.models.feed_items(
+            "alice", sk=key, item_id="abc", content=item.content, created_at=item.created_at
+        ).serialize()
+    ]
+    assert shared.rows(["alice"], item) == [
+        shared.models.feed_index("alice", sk=key, item_id="abc").serialize()
+    ]
+    assert (
+        shared._message(item)
+        == shared.models.feed_messages(
+            "abc", content=item.content, created_at=item.created_at
+        ).serialize()
+    )
