@@ -1,6 +1,6 @@
 """The pure pieces: time, keys, cursors, read planning, input checks, backoff.
 
-No server and no backend: these run in milliseconds.
+No server: these run in milliseconds.
 """
 
 from __future__ import annotations
