@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "token": "chalicelib.cli.token:token_command",
     "terms": "chalicelib.cli.terms:terms_group",
     "keys": "chalicelib.cli.keys:keys_group",
+    "stream": "chalicelib.cli.stream:stream",
     "fake-x": "chalicelib.fakex.cli:fake_x",
 }
 

@@ -1,9 +1,9 @@
 """From a raw line to the sink: the per-line hot path.
 
-Tweets are recognised by their first bytes and passed on without parsing; only
-other lines (stream errors, oddities) are parsed. Bad and oversized lines are
-counted, logged with a snippet and written to a rejects file, never shipped
-and never fatal.
+Tweets are recognised by their first and last bytes and passed on without
+parsing; other lines (stream errors, lines cut short, oddities) are parsed.
+Bad and oversized lines are counted, logged with a snippet and written to a
+rejects file, never shipped and never fatal.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Pipeline:
         if len(line) > self.max_line_bytes:
             self._reject(line, f"oversized line ({len(line)} bytes)")
             return
-        if not line.startswith(_TWEET_PREFIX):
+        if not (line.startswith(_TWEET_PREFIX) and line.endswith(b"}")):
             try:
                 routed = lines.route(line)
             except lines.BadLine as exc:

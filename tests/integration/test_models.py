@@ -58,6 +58,9 @@ def _samples(m: Models) -> dict[str, Callable[[], Model]]:
         ),
         "feed_messages": lambda: m.feed_messages("i1", content="hello", created_at=NOW),
         "feed_index": lambda: m.feed_index("alice", sk="00001#i1", item_id="i1"),
+        "feed_counters": lambda: m.feed_counters(
+            "alice", feed="fanout", item_count=3, recent_ids=["i1"]
+        ),
     }
 
 

@@ -9,40 +9,27 @@ from urllib.parse import urlsplit
 
 from botocore.config import Config
 
-from chalicelib import aws, records
+from chalicelib import aws
 from chalicelib.records import Entry
 from chalicelib.settings import Settings
 from chalicelib.streamer.kinesis_sink import KinesisSink
 from chalicelib.streamer.packing import Limits
 from chalicelib.streamer.spool import Spool
+from tests.support.kinesis import read_stream
 from tests.support.proxy import ToggleProxy
 
 FAST = Config(connect_timeout=1, read_timeout=5, retries={"max_attempts": 1})
 
 
-def read_stream(settings: Settings) -> list[Entry]:
-    """Every entry in the stream, shard by shard, in sequence order."""
-    kinesis = aws.client(settings, "kinesis")
-    out: list[Entry] = []
-    for shard in kinesis.list_shards(StreamName=settings.kinesis_stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=settings.kinesis_stream,
-            ShardId=shard["ShardId"],
-            ShardIteratorType="TRIM_HORIZON",
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-            for record in page["Records"]:
-                out.extend(records.decode(record["Data"]))
-            if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = page.get("NextShardIterator")
-    return out
+TWEET = b'{"data":{"id":"%d","text":"tweet %d \xf0\x9f\xa6\x84"}}'
 
 
 def entries(n: int, start: int = 0) -> list[Entry]:
     return [
-        Entry(1_700_000_000_000 + i, b'{"data":{"id":"%d","text":"tweet %d \xf0\x9f\xa6\x84"}}' % (i, i))
+        Entry(
+            1_700_000_000_000 + i,
+            b'{"data":{"id":"%d","text":"tweet %d \xf0\x9f\xa6\x84"}}' % (i, i),
+        )
         for i in range(start, start + n)
     ]
 
@@ -61,6 +48,9 @@ def test_ships_everything_packed_and_in_order(full_stage: Settings, tmp_path: Pa
     assert not sink.spool
 
 
+THROTTLED = "ProvisionedThroughputExceededException"
+
+
 class PartialFailures:
     """A real client that refuses every third record of each call, as throttling does."""
 
@@ -68,15 +58,22 @@ class PartialFailures:
         self.real = real
         self.refused = 0
 
-    def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
         keep = [r for i, r in enumerate(Records) if i % 3 != 1]
-        response = self.real.put_records(StreamName=StreamName, Records=keep) if keep else {"Records": []}
+        response = (
+            self.real.put_records(StreamName=StreamName, Records=keep) if keep else {"Records": []}
+        )
         results = iter(response["Records"])
         out = []
         for i in range(len(Records)):
             if i % 3 == 1:
                 self.refused += 1
-                out.append({"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "slow down"})
+                out.append(
+                    {
+                        "ErrorCode": "ProvisionedThroughputExceededException",
+                        "ErrorMessage": "slow down",
+                    }
+                )
             else:
                 out.append(next(results))
         return {"FailedRecordCount": len(Records) - len(keep), "Records": out}
@@ -105,7 +102,11 @@ def test_kinesis_down_for_20_seconds_spools_then_delivers_in_order(
         via_proxy = full_stage.model_copy(update={"kinesis_endpoint": proxy.url})
         client = aws.new_client(via_proxy, "kinesis", FAST)
         sink = KinesisSink(
-            client, full_stage.kinesis_stream, Spool(tmp_path), Limits(linger_s=0.05), spool_after=1.0
+            client,
+            full_stage.kinesis_stream,
+            Spool(tmp_path),
+            Limits(linger_s=0.05),
+            spool_after=1.0,
         )
         sink.start()
         before, during, after = entries(100), entries(200, 100), entries(100, 300)
@@ -138,8 +139,11 @@ def test_close_spools_what_it_cannot_ship_and_a_restart_replays_it(
 ) -> None:
     dead = full_stage.model_copy(update={"kinesis_endpoint": "http://127.0.0.1:9"})
     sink = KinesisSink(
-        aws.new_client(dead, "kinesis", FAST), full_stage.kinesis_stream, Spool(tmp_path),
-        Limits(linger_s=0.05), spool_after=0.5,
+        aws.new_client(dead, "kinesis", FAST),
+        full_stage.kinesis_stream,
+        Spool(tmp_path),
+        Limits(linger_s=0.05),
+        spool_after=0.5,
     )
     sink.start()
     sent = entries(50)
@@ -149,7 +153,9 @@ def test_close_spools_what_it_cannot_ship_and_a_restart_replays_it(
     assert Spool(tmp_path).depth > 0
 
     revived = KinesisSink(
-        aws.new_client(full_stage, "kinesis", FAST), full_stage.kinesis_stream, Spool(tmp_path),
+        aws.new_client(full_stage, "kinesis", FAST),
+        full_stage.kinesis_stream,
+        Spool(tmp_path),
         Limits(linger_s=0.05),
     )
     revived.start()

@@ -46,4 +46,6 @@ def test_batches_respect_count_and_bytes() -> None:
     pending = [Sealed(b"x" * 300, 1) for _ in range(10)]
     groups = batches(pending, limits)
     assert [len(g) for g in groups] == [3, 3, 3, 1]
-    assert batches([Sealed(b"x", 1)] * 9, limits) == [[Sealed(b"x", 1)] * 4] * 2 + [[Sealed(b"x", 1)]]
+    assert batches([Sealed(b"x", 1)] * 9, limits) == [[Sealed(b"x", 1)] * 4] * 2 + [
+        [Sealed(b"x", 1)]
+    ]

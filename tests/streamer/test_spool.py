@@ -25,7 +25,7 @@ def test_append_replay_confirm_in_order(tmp_path: Path) -> None:
 def test_survives_a_restart_and_resumes_after_the_confirmed_part(tmp_path: Path) -> None:
     spool = Spool(tmp_path)
     spool.append([b"a", b"b", b"c"])
-    batch, offset = spool.read_batch(1, 10**6)
+    _, offset = spool.read_batch(1, 10**6)
     spool.confirm(offset, 1)
     reopened = Spool(tmp_path)
     assert reopened.depth == 2

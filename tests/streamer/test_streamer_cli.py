@@ -1,0 +1,229 @@
+"""`streamfeed stream` as ECS runs it: real processes, signals, files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from chalicelib.fakex.testing import FakeX
+from chalicelib.settings import Settings, env_name
+from tests.streamer.test_streamer_live import add_term, state, wait_until
+from tests.support.keysets import put_keyset
+from tests.support.kinesis import read_stream, tweet_ids
+
+STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
+
+
+def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that makes a child process use ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMFEED_")}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if value is not None:
+            env[env_name(name)] = str(value).lower() if isinstance(value, bool) else str(value)
+    env.update(extra)
+    return env
+
+
+def start(settings: Settings, *args: str, **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [STREAMFEED, "stream", *args],
+        env=settings_env(settings, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def fake_x() -> Iterator[FakeX]:
+    with FakeX(rate=300, keepalive=0.2, seed=5) as fake:
+        yield fake
+
+
+@pytest.fixture
+def live(full_stage: Settings, fake_x: FakeX, tmp_path: Path) -> Settings:
+    settings = full_stage.model_copy(
+        update={"x_api_url": fake_x.url, "local_dir": str(tmp_path), "poll_interval": 0.5}
+    )
+    put_keyset(settings, "main", fake_x.bearer_token)
+    add_term(settings, "t1", "python OR rust")
+    return settings
+
+
+def test_sigterm_flushes_everything_and_exits_zero(live: Settings, fake_x: FakeX) -> None:
+    process = start(live, "main")
+    try:
+        wait_until(lambda: len(fake_x.ledger()) > 300, what="tweets flowing")
+        stopped_at = time.time()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    settled = Counter(e.id for e in fake_x.ledger() if e.at < stopped_at - 1.0)
+    shipped = Counter(tweet_ids(read_stream(live)))
+    assert not settled - shipped
+    assert state(live) == "down"
+
+
+def test_standby_takes_over_after_sigkill_with_backfill(live: Settings, fake_x: FakeX) -> None:
+    first = start(live, "main")
+    second: subprocess.Popen[str] | None = None
+    try:
+        wait_until(lambda: fake_x.state()["connections"] == 1, what="first connects")
+        second = start(live, "main")
+        wait_until(lambda: len(fake_x.ledger()) > 300, what="tweets")
+        assert fake_x.state()["connections"] == 1  # the standby does not connect
+        killed_at = time.time()
+        first.kill()
+        first.communicate(timeout=10)
+        wait_until(lambda: fake_x.state()["connections"] == 2, timeout=30, what="takeover")
+        wait_until(lambda: state(live) == "connected", what="standby connected")
+        time.sleep(1.5)
+        second.send_signal(signal.SIGTERM)
+        _, err = second.communicate(timeout=40)
+        assert second.returncode == 0, err
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
+    ledger = fake_x.ledger()
+    assert any(e.kind == "backfill" for e in ledger)  # the standby asked X to re-send
+    live_before_kill = {e.id for e in ledger if e.kind == "live" and e.at < killed_at}
+    shipped = set(tweet_ids(read_stream(live)))
+    assert live_before_kill <= shipped, "the killed holder's unshipped tweets were not recovered"
+
+
+def _stream_lines(n: int) -> list[bytes]:
+    lines = []
+    for i in range(n):
+        tweet = {"id": str(1000 + i), "text": f"tweet {i} ☃ 🦄", "author_id": "7"}
+        lines.append(orjson.dumps({"data": tweet, "matching_rules": [{"id": "1", "tag": "t1"}]}))
+    return lines
+
+
+RETWEET = {
+    "data": {
+        "id": "900",
+        "text": "RT @o: hi",
+        "author_id": "2",
+        "referenced_tweets": [{"type": "retweeted", "id": "800"}],
+    },
+    "includes": {
+        "tweets": [{"id": "800", "text": "hi", "author_id": "1"}],
+        "users": [{"id": "1", "username": "o"}],
+    },
+}
+
+
+def test_to_file_from_file_and_stdin_round_trip(live: Settings, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = _stream_lines(50)
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    copy = tmp_path / "copy.jsonl"
+    result = subprocess.run(
+        [STREAMFEED, "stream", "--from-file", str(source), "--to-file", str(copy)],
+        env=settings_env(live),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [orjson.loads(x) for x in copy.read_bytes().splitlines()] == [
+        orjson.loads(x) for x in lines
+    ]
+    again = tmp_path / "again.jsonl"
+    result = subprocess.run(
+        [STREAMFEED, "stream", "--from-file", "-", "--to-file", str(again)],
+        env=settings_env(live),
+        input=copy.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert again.read_bytes() == copy.read_bytes()
+
+
+def test_from_file_reports_bad_lines_and_ships_the_rest_to_kinesis(
+    live: Settings, tmp_path: Path
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    good = _stream_lines(3)
+    bare = b'{"id":"77","text":"a bare tweet object"}'
+    source.write_bytes(b"\n".join([good[0], b"{oops", good[1], b"[1]", bare, good[2]]) + b"\n")
+    result = subprocess.run(
+        [STREAMFEED, "stream", "--from-file", str(source)],
+        env=settings_env(live),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    err = result.stderr.splitlines()
+    assert err[0].startswith("line 2: invalid JSON")
+    assert err[1].startswith("line 4: expected a JSON object")
+    assert err[-1] == "read 6 lines, sent 4 tweets, 2 bad lines"
+    assert tweet_ids(read_stream(live)) == ["1000", "1001", "77", "1002"]
+
+
+@pytest.mark.parametrize(("capture", "expected"), [
+    ("--capture-retweets", [["800"], ["900"]]),
+    ("--no-capture-retweets", [["900"]]),
+])  # fmt: skip
+def test_capture_retweets_on_and_off(
+    live: Settings, tmp_path: Path, capture: str, expected: list[list[str]]
+) -> None:
+    source = tmp_path / "rt.jsonl"
+    source.write_bytes(orjson.dumps(RETWEET) + b"\n")
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run(
+        [STREAMFEED, "stream", "--from-file", str(source), "--to-file", str(out), capture],
+        env=settings_env(live),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = [orjson.loads(x) for x in out.read_bytes().splitlines()]
+    assert [[w["data"]["id"]] for w in written] == expected
+    assert all("tweets" not in w.get("includes", {}) for w in written)
+
+
+@pytest.mark.parametrize(("args", "extra", "message"), [
+    (["nope"], {}, "streamfeed: no key set named 'nope' (requested); known key sets: main"),
+    ([], {"STREAMFEED_POLL_INTERVAL": "often"}, "streamfeed: bad setting STREAMFEED_POLL_INTERVAL"),
+    ([], {"STREAMFEED_X_API_URL": "ftp://x"}, "streamfeed: bad setting STREAMFEED_X_API_URL"),
+    (["--poll-interval", "0"], {}, "streamfeed: Invalid value for '--poll-interval'"),
+])  # fmt: skip
+def test_bad_input_is_a_one_line_error(
+    live: Settings, args: list[str], extra: dict[str, str], message: str
+) -> None:
+    result = subprocess.run(
+        [STREAMFEED, "stream", *args],
+        env=settings_env(live, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(message), lines[0]
