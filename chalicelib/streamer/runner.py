@@ -25,6 +25,7 @@ from chalicelib.streamer.lease import Lease
 from chalicelib.streamer.pipeline import Pipeline
 from chalicelib.streamer.status import MetricsPublisher, status_data, write_status
 from chalicelib.streamer.xstream import RawStream
+from chalicelib.telemetry import names
 
 log = logging.getLogger(__name__)
 
@@ -217,15 +218,15 @@ class Streamer:
         stats = self.stream.stats if self.stream else None
         counters = self.pipeline.counters
         totals: dict[str, float] = {
-            "TweetsReceived": counters.received,
-            "TweetsShipped": self.shipped(),
-            "BadLines": counters.bad_lines,
-            "StreamErrors": counters.stream_errors + (stats.http_errors if stats else 0),
-            "Reconnects": max(0, stats.connects - 1) if stats else 0,
+            names.TWEETS_RECEIVED: counters.received,
+            names.TWEETS_SHIPPED: self.shipped(),
+            names.BAD_LINES: counters.bad_lines,
+            names.STREAM_ERRORS: counters.stream_errors + (stats.http_errors if stats else 0),
+            names.RECONNECTS: max(0, stats.connects - 1) if stats else 0,
         }
         gauges: dict[str, float] = {
-            "SpoolDepth": self.spool_depth(),
-            "StreamConnected": 1.0 if self.state == "connected" else 0.0,
+            names.SPOOL_DEPTH: self.spool_depth(),
+            names.STREAM_CONNECTED: 1.0 if self.state == "connected" else 0.0,
         }
         self.metrics.publish(totals, gauges)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.api.health import version
 from chalicelib.models import ControlRecord
+from chalicelib.telemetry import names
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class MetricsPublisher:
     def _datum(self, name: str, value: float) -> dict[str, Any]:
         return {
             "MetricName": name,
-            "Dimensions": [{"Name": "Stage", "Value": self.stage}],
+            "Dimensions": [{"Name": names.STAGE_DIMENSION, "Value": self.stage}],
             "Value": float(value),
             "Unit": "Count",
         }

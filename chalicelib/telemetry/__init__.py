@@ -1,0 +1,1 @@
+"""Metrics every component publishes, under one namespace and dimension scheme."""
