@@ -35,8 +35,15 @@ class AuthConfig(BaseSettings):
     cognito_issuer: str | None = Field(None, description="Issuer override (default: the pool's).")
     cognito_jwks_url: str | None = Field(None, description="JWKS URL override (default: issuer's).")
     cognito_token_uses: str = Field("access,id", description="Accepted `token_use` values.")
-    auth_admin_group: str = Field("admin", min_length=1, max_length=128)
-    auth_service_group: str = Field("service", min_length=1, max_length=128)
+    auth_admin_group: str = Field(
+        "admin", min_length=1, max_length=128, description="Group claim that makes an admin."
+    )
+    auth_service_group: str = Field(
+        "service",
+        min_length=1,
+        max_length=128,
+        description="Group claim of services that may write to any feed.",
+    )
     auth_token_ttl_max: int = Field(7 * 24 * 3600, ge=60, description="Longest local token.")
 
     @property

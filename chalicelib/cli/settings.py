@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import click
+from pydantic_settings import BaseSettings
 
 from chalicelib.cli.errors import CliError
 from chalicelib.settings import Settings, SettingsError, env_name, load_settings
 
 
+def settings_classes() -> tuple[type[BaseSettings], ...]:
+    """Every class that reads STREAMFEED_* variables: the shared one and the API's auth."""
+    from chalicelib.auth.config import AuthConfig
+
+    return (Settings, AuthConfig)
+
+
 def settings_table() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) for every setting, as the README lists them."""
     rows = []
-    for name, field in Settings.model_fields.items():
+    fields = [item for cls in settings_classes() for item in cls.model_fields.items()]
+    for name, field in fields:
         default = "" if field.default is None else str(field.default)
         if isinstance(field.default, bool):
             default = str(field.default).lower()

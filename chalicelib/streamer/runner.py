@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import tweepy
+
 from chalicelib.models import Models
 from chalicelib.settings import Settings
 from chalicelib.streamer import rulesync
@@ -110,6 +112,10 @@ class Streamer:
             terms = list(self.models.terms.scan())
             desired = {t.term_id: t.value for t in terms if t.enabled}
             result = self._sync_rules(stream, desired)
+            if stream.stats.fatal:
+                self.state = "down"
+                self._write_status()
+                raise StreamerError(stream.stats.fatal)
             if result is not None:
                 rulesync.record_states(self.models.terms, terms, result)
                 self.active_rules = len(result.active)
@@ -147,6 +153,9 @@ class Streamer:
     def _sync_rules(self, stream: RawStream, desired: dict[str, str]) -> rulesync.SyncResult | None:
         try:
             return rulesync.sync(stream, desired)
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            stream.stats.fatal = f"X refused the credentials (HTTP {exc.response.status_code})"
+            return None
         except Exception as exc:  # noqa: BLE001 - X's rules API away: keep the stream
             stream.stats.last_error = f"rule sync failed: {type(exc).__name__}: {exc}"
             stream.stats.last_error_at = time.time()

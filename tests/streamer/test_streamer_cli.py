@@ -14,8 +14,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from chalicelib import aws
 from chalicelib.fakex.testing import FakeX
 from chalicelib.settings import Settings, env_name
+from chalicelib.telemetry import names
 from tests.streamer.test_streamer_live import add_term, state, wait_until
 from tests.support.keysets import put_keyset
 from tests.support.kinesis import read_stream, tweet_ids
@@ -227,3 +229,70 @@ def test_bad_input_is_a_one_line_error(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(message), lines[0]
+
+
+def test_bad_credentials_stop_without_supervision_and_restart_with_it(
+    full_stage: Settings, fake_x: FakeX, tmp_path: Path
+) -> None:
+    settings = full_stage.model_copy(
+        update={"x_api_url": fake_x.url, "local_dir": str(tmp_path), "poll_interval": 0.3}
+    )
+    put_keyset(settings, "main", "wrong-token")
+    add_term(settings, "t1", "python")
+    result = subprocess.run(
+        [STREAMFEED, "stream"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "streamfeed: X refused the credentials (HTTP 401)"
+    )
+
+    supervised = start(settings, "--prevent-exit")
+    try:
+        time.sleep(4)  # long enough for a failure and a restart
+        assert supervised.poll() is None  # still alive: it restarts after the failure
+        supervised.send_signal(signal.SIGTERM)
+        _, err = supervised.communicate(timeout=30)
+    finally:
+        if supervised.poll() is None:
+            supervised.kill()
+    assert supervised.returncode == 0, err
+    assert "restarting in" in err
+
+
+def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
+    live: Settings, fake_x: FakeX
+) -> None:
+    process = start(live, "main")
+    try:
+        wait_until(lambda: len(fake_x.ledger()) > 50, what="tweets")
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    cloudwatch = aws.client(live, "cloudwatch")
+    metrics = cloudwatch.list_metrics(
+        Namespace=live.metrics_namespace,
+        Dimensions=[{"Name": names.STAGE_DIMENSION, "Value": live.prefix}],
+    )["Metrics"]
+    assert {names.TWEETS_RECEIVED, names.TWEETS_SHIPPED, names.SPOOL_DEPTH} <= {
+        m["MetricName"] for m in metrics
+    }
+
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    assert 'CMD ["streamfeed", "stream"]' in dockerfile
+    assert "\nUSER streamfeed\n" in dockerfile
+    assert "requirements-streamer.txt" in dockerfile
+    settings_lines = [
+        line for line in dockerfile.splitlines() if line.split(" ", 1)[0] in ("ENV", "ARG")
+    ]
+    continued = dockerfile.split("ENV ", 1)[1].split("\n\n", 1)[0]
+    for line in [*settings_lines, continued]:
+        assert not any(word in line.upper() for word in ("TOKEN", "SECRET", "PASSWORD"))

@@ -220,3 +220,12 @@ def test_unknown_key_set_is_a_one_line_error(live: Settings) -> None:
         resolve_keyset(live, "nope")
     assert "\n" not in str(info.value)
     assert "main" in str(info.value)
+
+
+def test_sample_stream_needs_no_terms(live: Settings, fake_x: FakeX) -> None:
+    with Running(live, sample=True) as run:
+        wait_until(lambda: run.pipeline.counters.received > 20, what="sample tweets")
+        assert fake_x.rules() == []
+        assert {e.stream for e in fake_x.ledger()} == {"sample"}
+        wait_until(lambda: state(live) == "connected", what="connected status")
+    assert run.error is None
