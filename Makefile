@@ -8,12 +8,12 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test deps lint typecheck unit integration clean
+.PHONY: demo test deps browser lint typecheck unit integration clean
 
 demo: deps
 	$(BIN)/streamfeed demo
 
-test: deps lint typecheck
+test: deps browser lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 deps: $(PY_STAMP) $(NODE_STAMP)
@@ -31,6 +31,19 @@ $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "streamfeed needs npm (not found)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The status page's browser test drives Debian's chromium (Playwright's own
+# browser download cannot work offline). Installed only when missing, and only
+# where we may (root with apt-get); otherwise the test skips, or fails under CI=true.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the status page's browser test"; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here (needs root and apt-get)"; \
+	  fi; }
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .

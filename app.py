@@ -17,6 +17,7 @@ from chalicelib.api.dispatch import dispatch
 from chalicelib.api.health import health
 from chalicelib.api.middleware import json_errors
 from chalicelib.api.openapi import document
+from chalicelib.statuspage import status_page
 
 app = Chalice(app_name="streamfeed")
 app.register_middleware(json_errors, "http")
@@ -49,6 +50,12 @@ def get_me() -> Response:
 @app.route("/status", methods=["GET"], authorizer=jwt_auth)
 def get_status() -> Response:
     return _run("getStatus")
+
+
+# No authorizer: the page itself asks for a token (see chalicelib.statuspage.serve).
+@app.route("/status/page", methods=["GET"])
+def get_status_page() -> Response:
+    return status_page(app.current_request)
 
 
 @app.route("/terms", methods=["GET"], authorizer=jwt_auth)

@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_./#:-]{1,255}$",
         description="CloudWatch metrics namespace shared by every component.",
     )
+    status_page_public: bool = Field(
+        False,
+        description="Serve `GET /status/page` without a token: anyone who can reach the API "
+        "sees the stream's state, terms and errors (off: the page asks for an admin token).",
+    )
+    status_page_refresh: int = Field(
+        15, ge=5, le=3600, description="Seconds between the status page's own refreshes."
+    )
 
     @field_validator(
         "dynamodb_endpoint",

@@ -89,7 +89,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "operationId": op.id,
         "summary": op.summary,
-        "description": f"Access: {ACCESS_TEXT[op.access]}",
+        "description": f"Access: {op.access_note or ACCESS_TEXT[op.access]}",
         "tags": [op.tag],
         "parameters": _parameters(op),
         "responses": _responses(op),
@@ -135,6 +135,9 @@ def _responses(op: Operation) -> dict[str, Any]:
         if op.response is None and op.id == "getOpenApi":
             content: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
             responses[str(status)] = {"description": "OpenAPI 3.1", "content": content}
+        elif op.response is None and op.media_type != "application/json":
+            page: dict[str, Any] = {op.media_type: {"schema": {"type": "string"}}}
+            responses[str(status)] = {"description": "A page.", "content": page}
         elif op.response is None:
             responses[str(status)] = {"description": "Done; no body."}
         else:

@@ -19,6 +19,7 @@ from chalicelib.api.call import Call, Reply
 from chalicelib.api.handlers import keysets, system, terms, tweets, users
 from chalicelib.api.schemas import common
 from chalicelib.api.schemas import keysets as keyset_schemas
+from chalicelib.api.schemas import status as status_schemas
 from chalicelib.api.schemas import terms as term_schemas
 from chalicelib.api.schemas import tweets as tweet_schemas
 from chalicelib.api.schemas import users as user_schemas
@@ -63,6 +64,10 @@ class Operation:
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     also: tuple[int, ...] = ()  # other success statuses (e.g. 200 for an existing item)
+    #: Anything but JSON is served outside dispatch (the status page's HTML).
+    media_type: str = "application/json"
+    #: Replaces the access rule's standard sentence in the OpenAPI document.
+    access_note: str | None = None
 
     @property
     def path_params(self) -> list[str]:
@@ -80,8 +85,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     _op("getOpenApi", "GET", "/openapi.json", "This document.", S, "public", None, None),
     _op("getMe", "GET", "/me", "The caller as the API sees them.", S, "user",
         system.whoami, common.Me),
-    _op("getStatus", "GET", "/status", "Stream status and the terms' sync with X.", S, "admin",
-        system.status, tweet_schemas.Status),
+    _op("getStatus", "GET", "/status", "Stream status, throughput, lag, DLQ, terms' sync.", S,
+        "admin", system.status, status_schemas.Status),
+    _op("getStatusPage", "GET", "/status/page", "The status page (HTML) for people.", S,
+        "public", None, None, errors=(401, 403), media_type="text/html",
+        access_note="Public when `STREAMFEED_STATUS_PAGE_PUBLIC` is on; otherwise the page "
+        "asks for an admin token and sends it back as `Authorization: Bearer`."),
     _op("listTerms", "GET", "/terms", "Every filter term.", T, "user",
         terms.list_terms, term_schemas.TermList),
     _op("createTerm", "POST", "/terms", "Add a filter term (an X rule).", T, "admin",

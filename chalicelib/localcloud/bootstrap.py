@@ -16,6 +16,9 @@ from botocore.exceptions import ClientError
 from chalicelib import resources
 from chalicelib.aws import client
 from chalicelib.settings import Settings
+from chalicelib.telemetry.alarms import alarm_specs
+from chalicelib.telemetry.dashboard import dashboard_properties
+from chalicelib.telemetry.targets import default_targets
 
 
 @dataclass
@@ -38,6 +41,8 @@ def bootstrap(settings: Settings, *, stream: bool = True) -> BootstrapReport:
     ensure_queue(settings, report)
     ensure_secrets(settings, report)
     ensure_log_groups(settings, report)
+    ensure_dashboard(settings, report)
+    ensure_alarms(settings, report)
     return report
 
 
@@ -134,3 +139,31 @@ def ensure_log_groups(settings: Settings, report: BootstrapReport) -> None:
             report.note(name, created=True)
         except logs.exceptions.ResourceAlreadyExistsException:
             report.note(name, created=False)
+
+
+def ensure_dashboard(settings: Settings, report: BootstrapReport) -> None:
+    """Put the dashboard the CDK app deploys; rewritten when its definition changed."""
+    cloudwatch = client(settings, "cloudwatch")
+    wanted = dashboard_properties(settings, default_targets(settings))
+    name = wanted["DashboardName"]
+    try:
+        current = cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+    except cloudwatch.exceptions.ResourceNotFound:
+        current = None
+    if current != wanted["DashboardBody"]:
+        answer = cloudwatch.put_dashboard(DashboardName=name, DashboardBody=wanted["DashboardBody"])
+        problems = answer.get("DashboardValidationMessages", [])
+        if problems:
+            raise ValueError(f"CloudWatch rejected dashboard {name}: {problems}")
+    report.note(name, created=current is None)
+
+
+def ensure_alarms(settings: Settings, report: BootstrapReport) -> None:
+    """Put every alarm (PutMetricAlarm overwrites, so a changed definition applies)."""
+    cloudwatch = client(settings, "cloudwatch")
+    specs = alarm_specs(settings, default_targets(settings))
+    found = cloudwatch.describe_alarms(AlarmNames=[spec.name for spec in specs])
+    existing = {alarm["AlarmName"] for alarm in found.get("MetricAlarms", [])}
+    for spec in specs:
+        cloudwatch.put_metric_alarm(**spec.properties())
+        report.note(spec.name, created=spec.name not in existing)

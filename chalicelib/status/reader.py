@@ -1,16 +1,46 @@
-"""Load what :func:`build_report` needs from DynamoDB (the impure half of status)."""
+"""Load what :func:`build_report` needs (the impure half of status).
+
+The stream's state comes from DynamoDB and is the one part the report cannot
+do without. CloudWatch, SQS and the tweets table's item count only add
+numbers, so each of them failing becomes a line in ``problems`` instead of an
+error: the status page must still say "down" when half of AWS is.
+Their clients fail fast (one attempt, short timeouts) for the same reason.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Final
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.models import bind_models
-from chalicelib.settings import Settings
+from chalicelib.settings import Service, Settings
+from chalicelib.status.metrics import MetricsView, fetch_metrics
+from chalicelib.status.queue import QueueDepth, queue_depth
 from chalicelib.status.report import STATUS_PK, STATUS_SK, TermSync, build_report
 from chalicelib.terms import list_terms
+
+log = logging.getLogger(__name__)
+FAIL_FAST: Final = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+
+
+@lru_cache(maxsize=16)
+def _client(service: Service, region: str, endpoint: str | None) -> Any:
+    # A session per client: boto3's default session is not thread-safe to share.
+    return boto3.session.Session().client(
+        service, region_name=region, endpoint_url=endpoint, config=FAIL_FAST
+    )
+
+
+def quick_client(settings: Settings, service: Service) -> Any:
+    """A cached fail-fast client (one per service, region and endpoint)."""
+    return _client(service, settings.region, settings.endpoint(service))
 
 
 def read_status_record(settings: Settings) -> dict[str, Any] | None:
@@ -21,10 +51,61 @@ def read_status_record(settings: Settings) -> dict[str, Any] | None:
     return record.data if isinstance(record.data, dict) else None
 
 
-def current_status(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
-    terms = [
-        TermSync(t.term_id, t.value, bool(t.enabled), t.sync_state, t.sync_error)
+def read_terms(settings: Settings) -> list[TermSync]:
+    return [
+        TermSync(t.term_id, t.value, bool(t.enabled), t.sync_state, t.sync_error, t.updated_at)
         for t in list_terms(settings)
     ]
+
+
+def read_metrics(settings: Settings, now: datetime) -> MetricsView:
+    return fetch_metrics(quick_client(settings, "cloudwatch"), settings, now)
+
+
+def read_queue(settings: Settings) -> QueueDepth:
+    return queue_depth(quick_client(settings, "sqs"), settings.dead_letter_queue)
+
+
+def read_stored_items(settings: Settings) -> int | None:
+    """The tweets table's item count (DynamoDB refreshes it about every six hours)."""
+    table = quick_client(settings, "dynamodb").describe_table(
+        TableName=settings.table_name("tweets")
+    )
+    count = table["Table"].get("ItemCount")
+    return int(count) if count is not None else None
+
+
+def current_status(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """The full report; only the DynamoDB reads of the record and terms may raise."""
     when = now if now is not None else datetime.now(UTC)
-    return build_report(read_status_record(settings), terms, when, settings.poll_interval)
+    problems: list[str] = []
+    metrics: MetricsView | None = None
+    stored: int | None = None
+    try:
+        metrics = read_metrics(settings, when)
+    except (BotoCoreError, ClientError) as exc:
+        problems.append(_problem("CloudWatch metrics are unavailable", exc))
+    try:
+        stored = read_stored_items(settings)
+    except (BotoCoreError, ClientError) as exc:
+        problems.append(_problem("the tweets table's size is unavailable", exc))
+    dead_letter = read_queue(settings)
+    if dead_letter.error:
+        problems.append(f"dead-letter queue: {dead_letter.error}")
+    return build_report(
+        read_status_record(settings),
+        read_terms(settings),
+        when,
+        settings.poll_interval,
+        metrics=metrics,
+        dead_letter=dead_letter,
+        stored_items=stored,
+        problems=problems,
+    )
+
+
+def _problem(what: str, exc: Exception) -> str:
+    log.warning("%s: %s", what, exc)
+    if isinstance(exc, ClientError):
+        return f"{what} ({exc.response.get('Error', {}).get('Code', 'error')})"
+    return f"{what} ({type(exc).__name__})"

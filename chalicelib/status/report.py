@@ -1,4 +1,4 @@
-"""The stream status report: pure functions over what the streamer wrote.
+"""The stream status report: pure functions over what was read.
 
 The streamer writes ``ControlRecord(pk="streamer", sk="status")`` every poll
 interval. A status reader must not trust a state that has stopped being
@@ -10,14 +10,18 @@ both build on :func:`build_report`, so they can never disagree.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from chalicelib.status.metrics import MetricsView, summarise
+from chalicelib.status.queue import QueueDepth
+
 STATUS_PK: Final = "streamer"
 STATUS_SK: Final = "status"
 STATES: Final = ("connected", "waiting-for-terms", "backing-off", "standby", "down")
+#: Sync states always counted (others, such as ``disabled``, are counted when seen).
 SYNC_STATES: Final = ("pending", "active", "rejected")
 #: Fields the streamer reports (null when absent or of the wrong type).
 TEXT_FIELDS: Final = (
@@ -30,9 +34,20 @@ TEXT_FIELDS: Final = (
     "host",
     "version",
 )
-NUMBER_FIELDS: Final = ("received", "shipped", "rate_per_min", "active_rules", "poll_interval")
+NUMBER_FIELDS: Final = (
+    "received",
+    "shipped",
+    "rate_per_min",
+    "active_rules",
+    "poll_interval",
+    "bad_lines",
+    "spool_depth",
+    "reconnects",
+)
 FIELDS: Final = TEXT_FIELDS + NUMBER_FIELDS
 STALE_AFTER_INTERVALS: Final = 3
+#: At most this many terms are listed one by one (the terms table holds at most 1,000).
+MAX_LISTED_TERMS: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,55 @@ class TermSync:
     enabled: bool
     sync_state: str
     sync_error: str | None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamVerdict:
+    """The state a reader may believe, and why."""
+
+    state: str
+    reason: str
+    age_seconds: float | None
+    stale: bool
+
+
+def judge_stream(
+    record: Mapping[str, Any] | None, now: datetime, default_poll_interval: float
+) -> StreamVerdict:
+    """Map the streamer's record to a trustworthy state.
+
+    A missing record, a missing or unparsable heartbeat, a heartbeat older than
+    three poll intervals, or a state outside :data:`STATES` all read as ``down``:
+    a status page that shows a dead streamer as connected is worse than none.
+    """
+    data = record or {}
+    interval = _positive(data.get("poll_interval")) or default_poll_interval
+    limit = STALE_AFTER_INTERVALS * interval
+    reported = data.get("state")
+    if record is None:
+        return StreamVerdict("down", "the streamer has never reported", None, True)
+    heartbeat = parse_time(data.get("heartbeat_at"))
+    if heartbeat is None:
+        return StreamVerdict("down", "the streamer's record has no heartbeat", None, True)
+    age = (now - heartbeat).total_seconds()
+    if age > limit:
+        reason = f"no heartbeat for {age:.0f} s (limit {limit:g} s: 3 poll intervals)"
+        return StreamVerdict("down", reason, age, True)
+    if reported not in STATES:
+        return StreamVerdict(
+            "down", f"the streamer reported an unknown state {reported!r}", age, False
+        )
+    return StreamVerdict(str(reported), REASONS[str(reported)], age, False)
+
+
+REASONS: Final = {
+    "connected": "connected to X and receiving",
+    "waiting-for-terms": "no enabled terms: not connected to X",
+    "backing-off": "reconnecting to X after an error",
+    "standby": "another streamer holds the lease",
+    "down": "the streamer reported itself down",
+}
 
 
 def build_report(
@@ -51,41 +115,109 @@ def build_report(
     terms: Iterable[TermSync],
     now: datetime,
     default_poll_interval: float,
+    *,
+    metrics: MetricsView | None = None,
+    dead_letter: QueueDepth | None = None,
+    stored_items: int | None = None,
+    problems: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The status JSON: the streamer's fields, a trustworthy ``state``, and term sync."""
+    """The status JSON: a trustworthy ``state``, throughput, lag, DLQ, terms, errors."""
     data = dict(record or {})
     stream: dict[str, Any] = {name: _text(data.get(name)) for name in TEXT_FIELDS}
     stream.update({name: _number(data.get(name)) for name in NUMBER_FIELDS})
-    interval = _positive(data.get("poll_interval")) or default_poll_interval
-    heartbeat = parse_time(data.get("heartbeat_at"))
-    age = (now - heartbeat).total_seconds() if heartbeat is not None else None
+    verdict = judge_stream(record, now, default_poll_interval)
     reported = data.get("state")
-    stale = age is None or age > STALE_AFTER_INTERVALS * interval
-    state = "down" if stale or reported not in STATES else reported
     stream.update(
         {
-            "state": state,
+            "state": verdict.state,
+            "state_reason": verdict.reason,
             "reported_state": reported if isinstance(reported, str) else None,
-            "heartbeat_age_seconds": round(age, 3) if age is not None else None,
-            "stale": stale,
+            "heartbeat_age_seconds": (
+                round(verdict.age_seconds, 3) if verdict.age_seconds is not None else None
+            ),
+            "stale": verdict.stale,
         }
     )
-    return {"stream": stream, "terms": term_summary(terms), "generated_at": format_time(now)}
+    listed = list(terms)
+    summary = summarise(metrics) if metrics is not None else None
+    return {
+        "stream": stream,
+        "terms": term_summary(listed),
+        "throughput": summary.throughput if summary else None,
+        "stored_total": stored_items,
+        "errors": summary.errors if summary else None,
+        "lag": summary.lag if summary else None,
+        "series": summary.series if summary else None,
+        "dead_letter": dead_letter.as_dict() if dead_letter is not None else None,
+        "last_error": last_error(stream),
+        "recent_errors": recent_errors(stream, listed, dead_letter),
+        "problems": list(problems),
+        "generated_at": format_time(now),
+    }
 
 
 def term_summary(terms: Iterable[TermSync]) -> dict[str, Any]:
     listed = list(terms)
     counts = Counter(t.sync_state for t in listed)
+    by_state = {state: counts.get(state, 0) for state in SYNC_STATES}
+    by_state.update(counts)
     return {
         "total": len(listed),
         "enabled": sum(1 for t in listed if t.enabled),
-        "by_sync_state": {state: counts.get(state, 0) for state in SYNC_STATES},
+        "by_sync_state": by_state,
         "rejected": [
             {"term_id": t.term_id, "value": t.value, "sync_error": t.sync_error}
             for t in listed
             if t.sync_state == "rejected"
         ],
+        "items": [
+            {
+                "term_id": t.term_id,
+                "value": t.value,
+                "enabled": t.enabled,
+                "sync_state": t.sync_state,
+                "sync_error": t.sync_error,
+            }
+            for t in listed[:MAX_LISTED_TERMS]
+        ],
     }
+
+
+def last_error(stream: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The streamer's most recent error, with its time (null when it reported none)."""
+    message = stream.get("last_error")
+    if not message:
+        return None
+    return {"source": "streamer", "message": message, "at": stream.get("last_error_at")}
+
+
+def recent_errors(
+    stream: Mapping[str, Any], terms: Sequence[TermSync], dead_letter: QueueDepth | None
+) -> list[dict[str, Any]]:
+    """Everything an operator should look at now, newest first (untimed ones last)."""
+    found: list[dict[str, Any]] = []
+    streamer = last_error(stream)
+    if streamer is not None:
+        found.append(streamer)
+    for term in terms:
+        if term.sync_state == "rejected":
+            found.append(
+                {
+                    "source": f"term {term.value}",
+                    "message": f"X rejected the rule: {term.sync_error or 'no reason given'}",
+                    "at": format_time(term.updated_at) if term.updated_at else None,
+                }
+            )
+    if dead_letter is not None and dead_letter.messages:
+        found.append(
+            {
+                "source": "dead-letter queue",
+                "message": f"{dead_letter.messages} record(s) the consumer could not process",
+                "at": None,
+            }
+        )
+    found.sort(key=lambda e: e["at"] or "", reverse=True)
+    return found[:20]
 
 
 def parse_time(value: object) -> datetime | None:

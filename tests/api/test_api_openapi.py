@@ -171,7 +171,7 @@ def test_generated_requests_never_get_a_5xx(
             return  # a generated path that is not a route: API Gateway's answer
         assert str(status) in responses, where
         content = responses[str(status)].get("content")
-        if content is not None:
+        if content is not None and "application/json" in content:
             validator_for(content["application/json"]["schema"]).validate(body_of(response))
 
     run()

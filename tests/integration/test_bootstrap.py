@@ -7,6 +7,9 @@ from chalicelib.aws import client
 from chalicelib.localcloud import LocalCloud
 from chalicelib.localcloud.bootstrap import bootstrap, log_group_name
 from chalicelib.settings import Settings
+from chalicelib.telemetry.alarms import alarm_specs
+from chalicelib.telemetry.dashboard import dashboard_name
+from chalicelib.telemetry.targets import default_targets
 from tests.conftest import unique_prefix
 
 
@@ -19,6 +22,8 @@ def test_bootstrap_twice_creates_everything_once(local_cloud: LocalCloud) -> Non
     expected |= {settings.kinesis_stream, settings.dead_letter_queue}
     expected |= {settings.secret_name(s.logical) for s in resources.SECRETS}
     expected |= {log_group_name(settings, c) for c in resources.LOG_GROUPS}
+    expected |= {dashboard_name(settings)}
+    expected |= {spec.name for spec in alarm_specs(settings, default_targets(settings))}
     assert set(first.created) == expected
     assert first.existing == []
     assert second.created == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.common import Me
-from chalicelib.api.schemas.tweets import Status
+from chalicelib.api.schemas.status import Status
 from chalicelib.status import current_status
 
 

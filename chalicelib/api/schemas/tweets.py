@@ -1,4 +1,4 @@
-"""Tweet representations and the status report."""
+"""Tweet representations."""
 
 from __future__ import annotations
 
@@ -39,42 +39,3 @@ class Tweet(Output):
 class TweetPage(Output):
     items: list[Tweet]
     next_cursor: str | None
-
-
-class StreamState(Output):
-    state: Literal["connected", "waiting-for-terms", "backing-off", "standby", "down"]
-    reported_state: str | None
-    stale: bool
-    heartbeat_age_seconds: float | None
-    heartbeat_at: str | None
-    connected_since: str | None
-    received: int | float | None
-    shipped: int | float | None
-    rate_per_min: float | None
-    last_tweet_at: str | None
-    last_error: str | None
-    last_error_at: str | None
-    active_rules: int | float | None
-    lease_holder: str | None
-    host: str | None
-    version: str | None
-    poll_interval: float | None
-
-
-class RejectedTerm(Output):
-    term_id: str
-    value: str
-    sync_error: str | None
-
-
-class TermSyncSummary(Output):
-    total: int
-    enabled: int
-    by_sync_state: dict[str, int]
-    rejected: list[RejectedTerm]
-
-
-class Status(Output):
-    stream: StreamState
-    terms: TermSyncSummary
-    generated_at: str

@@ -1,0 +1,128 @@
+"""The status page in a real headless Chromium, against the local cloud with a live streamer.
+
+The streamer runs in process against the fake X server (as in
+``tests/streamer/test_streamer_live.py``) and publishes its metrics to moto
+every half second; the API is served over HTTP by Chalice's local server. The
+test logs in with an admin token, reads the badge, the chart and the terms,
+saves a screenshot to ``test-artifacts/``, then stops the streamer and waits
+for the page to refresh itself to DOWN.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chalice.config import Config
+from chalice.local import LocalDevServer
+
+from app import app
+from chalicelib.api import runtime
+from chalicelib.api.runtime import Runtime
+from chalicelib.auth import mint_token, read_signing_key
+from chalicelib.fakex.testing import FakeX
+from chalicelib.settings import Settings
+from tests.api.conftest import LOCAL_AUTH, no_x
+from tests.conftest import PROJECT_ROOT
+from tests.streamer.test_streamer_live import Running, add_term, wait_until
+from tests.support.keysets import put_keyset
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium() -> str:
+    """Debian's chromium; missing, it skips a developer's run and fails CI's."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    message = (
+        "Debian's chromium is missing: `make test` installs it as root (apt-get install chromium)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def served(full_stage: Settings, tmp_path: Path) -> Iterator[tuple[str, Settings]]:
+    """The app on a free loopback port, on a stage whose page refreshes every 5 s."""
+    settings = full_stage.model_copy(update={"status_page_refresh": 5})
+    runtime.install(Runtime.build(settings, LOCAL_AUTH, x_transport=no_x))
+    server = LocalDevServer(app, Config.create(), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server.server_address[:2]
+        yield f"http://{host}:{port}", settings
+    finally:
+        server.shutdown()
+        thread.join(10)
+        runtime.install(None)
+
+
+def test_the_page_shows_a_live_stream_and_refreshes_itself(
+    served: tuple[str, Settings], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    base, settings = served
+    token = mint_token(settings, "ops", ttl_seconds=600, groups=("admin",),
+                       key=read_signing_key(settings))  # fmt: skip
+    ARTIFACTS.mkdir(exist_ok=True)
+    with FakeX(rate=200, keepalive=0.2, seed=11) as fake_x:
+        live = settings.model_copy(
+            update={"x_api_url": fake_x.url, "local_dir": str(tmp_path), "poll_interval": 0.25}
+        )
+        put_keyset(live, "main", fake_x.bearer_token)
+        add_term(live, "t1", "python")
+        add_term(live, "t2", "(unbalanced OR")  # X rejects it: an error to show
+        running = Running(live, metrics_every=0.5)
+        with running, sync_playwright() as playwright:
+            counters = running.pipeline.counters
+            wait_until(lambda: counters.received > 50, what="tweets")
+            wait_until(lambda: running.streamer.stream and running.streamer.state == "connected")
+            # Playwright gives every launch a fresh, empty profile (its own --user-data-dir).
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+            page.goto(f"{base}/status/page")
+            page.wait_for_selector("#login:not([hidden])")
+            assert page.locator("#state-badge").count() == 0  # nothing before the token
+            page.fill("#login input", token)
+            page.click("#login button")
+
+            badge = page.wait_for_selector('#state-badge[data-state="connected"]')
+            assert badge is not None and badge.inner_text() == "CONNECTED"
+            assert page.locator("#chart-hour rect.bar").count() >= 1
+            assert page.locator("#chart-day rect.bar").count() >= 1
+            rows = page.locator("#terms tbody tr").all_inner_texts()
+            assert any("python" in r and "active" in r for r in rows), rows
+            assert any("(unbalanced OR" in r and "rejected" in r for r in rows), rows
+            assert "X rejected the rule" in page.locator("#errors").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "status-page.png"), full_page=True)
+
+            running.stop_event.set()  # SIGTERM: the streamer writes "down" and leaves
+            running.thread.join(60)
+            page.wait_for_selector('#state-badge[data-state="down"]', timeout=20_000)
+            assert page.locator("#login").is_hidden()  # refreshed with the kept token
+            page.screenshot(path=str(ARTIFACTS / "status-page-down.png"), full_page=True)
+            browser.close()
+    assert running.error is None
+    assert errors == []  # no script error, no CSP violation
