@@ -61,6 +61,13 @@ class Lease:
             return None
         return record.holder
 
+    def last_holder(self) -> str | None:
+        """Who held the lease last, live or expired: a dead holder means missed tweets."""
+        try:
+            return self.model.get("streamer", self.sk, consistent_read=True).holder
+        except self.model.DoesNotExist:
+            return None
+
     def release(self) -> None:
         """Let a standby take over at once instead of after expiry."""
         model = self.model

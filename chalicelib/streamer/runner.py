@@ -32,6 +32,9 @@ from chalicelib.telemetry import names
 log = logging.getLogger(__name__)
 
 
+MIN_LEASE_TTL = 5.0
+
+
 class KeySetLike(Protocol):
     """What the streamer needs of a key set (see ``chalicelib.keysets``)."""
 
@@ -73,7 +76,8 @@ class Streamer:
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        ttl = self.options.poll_interval * self.options.lease_renewals
+        # A floor, so a slow tick on a busy host never looks like a dead holder.
+        ttl = max(self.options.poll_interval * self.options.lease_renewals, MIN_LEASE_TTL)
         self.lease = Lease(self.models.control, self.keyset.name, self.holder, ttl)
         self.stream: RawStream | None = None
         self.state = "down"
@@ -130,12 +134,14 @@ class Streamer:
 
     def _hold_lease(self) -> bool:
         try:
+            previous = None if self._held else self.lease.last_holder()
             held = self.lease.acquire()
         except Exception as exc:  # noqa: BLE001 - DynamoDB away: keep streaming
             log.warning("lease renewal failed: %s", exc)
             return self._held
-        if held and not self._held and self.state == "standby":
-            self._took_over = True  # a holder died: ask X for what it missed
+        if held and not self._held and previous not in (None, self.holder):
+            # A holder died without releasing: ask X for what it missed.
+            self._took_over = True
         self._held = held
         return held
 
