@@ -1,0 +1,1 @@
+"""The CDK app (``app.py``) and its constructs (``streamfeed_infra``)."""

@@ -1,0 +1,47 @@
+"""The CDK app: one stage per run (``cdk synth -c stage=prod``).
+
+One stage per process because Chalice imports ``app.py`` to package it, with
+the stage's environment variables set, and Python imports a module once.
+
+Context: ``stage`` (dev|prod), ``region`` (else CDK_DEFAULT_REGION, else
+us-east-1), ``api`` (cdk: the Chalice app is in the stack; chalice: left to
+``chalice deploy``), ``alarm_email`` (subscribe an address to the alarms).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+# One import path for the package everywhere (tests and mypy use `infra.…` too).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aws_cdk as cdk
+
+from infra.streamfeed_infra.api import PACKAGE_DIR_ENV
+from infra.streamfeed_infra.config import DEFAULT_REGION, stage_config
+from infra.streamfeed_infra.stack import StreamfeedStack
+
+
+def main() -> None:
+    app = cdk.App()
+    context = app.node.try_get_context
+    config = stage_config(
+        stage=str(context("stage") or "dev"),
+        region=str(context("region") or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION),
+        api_mode=str(context("api") or "cdk"),
+        alarm_email=context("alarm_email"),
+    )
+    StreamfeedStack(app, config)
+    try:
+        app.synth()
+    finally:
+        scratch = os.environ.get(PACKAGE_DIR_ENV)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Per-stage choices of the deployment: what differs between dev and prod.
+
+Names never come from here: they come from ``chalicelib.settings.Settings``
+built for the stage, the same rules every component uses at run time, so a
+table the CDK app creates is the table the code looks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from chalicelib.settings import Settings
+
+STAGES: Final = ("dev", "prod")
+DEFAULT_REGION: Final = "us-east-1"
+
+
+@dataclass(frozen=True)
+class FunctionSize:
+    """Memory (MB) and timeout (s) of one Lambda function."""
+
+    memory: int
+    timeout: int
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """One stage's deployment. ``protect`` means prod: keep data, refuse deletes."""
+
+    settings: Settings
+    protect: bool
+    #: The handler names Chalice gives the functions (``app.py``).
+    api: FunctionSize
+    consumer: FunctionSize
+    authorizer: FunctionSize
+    #: Fargate task size: 0.25 vCPU / 512 MiB is the smallest ARM64 task and
+    #: holds one stream of the 1% sample with room to spare (see SCALING.md).
+    streamer_cpu: int = 256
+    streamer_memory: int = 512
+    #: How the API runs: "cdk" (the Chalice construct, default) or "chalice"
+    #: (skip it here; `chalice deploy` owns the API and consumer functions).
+    api_mode: str = "cdk"
+    alarm_email: str | None = None
+
+    @property
+    def stage(self) -> str:
+        return self.settings.stage
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.prefix
+
+    @property
+    def stack_name(self) -> str:
+        return self.prefix
+
+
+def stage_settings(stage: str, region: str = DEFAULT_REGION) -> Settings:
+    """The stage's settings from its name alone, whatever the deployer's shell holds.
+
+    A ``STREAMFEED_NAME_PREFIX`` left over from a local session must not rename
+    production tables, so every naming field is passed explicitly.
+    """
+    return Settings(
+        stage=stage,
+        region=region,
+        name_prefix=None,
+        stream_name=None,
+        dlq_name=None,
+        metrics_namespace="streamfeed",
+    )
+
+
+def stage_config(
+    stage: str,
+    region: str = DEFAULT_REGION,
+    api_mode: str = "cdk",
+    alarm_email: str | None = None,
+) -> StageConfig:
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(STAGES)}")
+    if api_mode not in ("cdk", "chalice"):
+        raise ValueError(f"unknown api mode {api_mode!r}: expected cdk or chalice")
+    prod = stage == "prod"
+    return StageConfig(
+        settings=stage_settings(stage, region),
+        protect=prod,
+        api=FunctionSize(memory=1024 if prod else 512, timeout=30),
+        # A batch is up to 10 records of up to 2,000 tweets each, fanned out:
+        # give it minutes, not the API's 30 s (a timeout retries the batch).
+        consumer=FunctionSize(memory=1024, timeout=120),
+        authorizer=FunctionSize(memory=256, timeout=10),
+        api_mode=api_mode,
+        alarm_email=alarm_email,
+    )
+
+
+def function_environment(config: StageConfig) -> dict[str, str]:
+    """What every Lambda function of the stage reads, on both deployment paths.
+
+    Plain names (``Settings`` derives each table's name from the prefix).
+    """
+    settings = config.settings
+    return {
+        "STREAMFEED_STAGE": settings.stage,
+        "STREAMFEED_NAME_PREFIX": settings.prefix,
+        "STREAMFEED_STREAM_NAME": settings.kinesis_stream,
+        "STREAMFEED_DLQ_NAME": settings.dead_letter_queue,
+        "STREAMFEED_METRICS_NAMESPACE": settings.metrics_namespace,
+        # Never fall back to locally signed tokens: without a pool id the API refuses all.
+        "STREAMFEED_AUTH_MODE": "cognito",
+        "POWERTOOLS_SERVICE_NAME": "streamfeed",
+    }

@@ -1,0 +1,82 @@
+"""The `chalice deploy` / `chalice package` path: generated files, and prod packages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.api.gateway import gateway_responses
+from chalicelib.consumer.mapping import MAPPING
+from infra.streamfeed_infra import chalicefiles
+from infra.streamfeed_infra.access import policy_document
+from infra.streamfeed_infra.config import stage_config
+from tests.infra.conftest import Build
+
+# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+pytestmark = pytest.mark.timeout(900)
+
+
+def test_generated_chalice_files_are_up_to_date() -> None:
+    """`python -m infra.streamfeed_infra.chalicefiles write` fixes a failure here."""
+    assert chalicefiles.problems() == []
+
+
+def test_policy_files_are_the_access_matrix_plus_own_logs() -> None:
+    for stage in ("dev", "prod"):
+        config = stage_config(stage)
+        for component, name in chalicefiles.policy_files(stage).items():
+            document = json.loads((chalicefiles.CHALICE_DIR / name).read_text())
+            logs, *rest = document["Statement"]
+            function = chalicefiles.deployed_function_names(stage)[component]
+            assert logs["Resource"] == [f"arn:aws:logs:*:*:log-group:/aws/lambda/{function}:*"]
+            assert rest == policy_document(component, config.settings)["Statement"]
+
+
+def test_prod_stage_names_everything_and_never_autogenerates_policy() -> None:
+    stage = chalicefiles.load_config()["stages"]["prod"]
+    assert stage["autogen_policy"] is False
+    env = stage["environment_variables"]
+    assert env["STREAMFEED_NAME_PREFIX"] == "streamfeed-prod"
+    assert env["STREAMFEED_STREAM_NAME"] == "streamfeed-prod-tweets"
+    assert env["STREAMFEED_DLQ_NAME"] == "streamfeed-prod-consumer-dlq"
+    assert env["STREAMFEED_AUTH_MODE"] == "cognito"
+
+
+def test_chalice_package_prod_uses_the_policy_files_and_merge_template(build: Build) -> None:
+    resources = build.packaged.translated["Resources"]
+    roles = {k: r for k, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert set(roles) == {"ApiHandlerRole", "ConsumeTweetsRole", "JwtAuthRole"}
+    files = chalicefiles.policy_files("prod")
+    for role, component in (
+        ("ApiHandlerRole", "api"),
+        ("ConsumeTweetsRole", "consumer"),
+        ("JwtAuthRole", "authorizer"),
+    ):
+        (policy,) = roles[role]["Properties"]["Policies"]
+        on_disk = json.loads((chalicefiles.CHALICE_DIR / files[component]).read_text())
+        assert policy["PolicyDocument"] == on_disk
+    (esm,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    props = esm["Properties"]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == MAPPING.maximum_retry_attempts
+    assert "streamfeed-prod-consumer-dlq" in json.dumps(props["DestinationConfig"])
+    (api,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    responses = api["Properties"]["Body"]["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {r["ResponseType"] for r in gateway_responses()}
+    names = {
+        r["Properties"]["FunctionName"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+    }
+    assert names == set(chalicefiles.deployed_function_names("prod").values())
+
+
+def test_mapping_command_sets_what_chalice_deploy_cannot() -> None:
+    command = chalicefiles.mapping_command("prod")
+    assert "--function-response-types ReportBatchItemFailures" in command
+    assert "--bisect-batch-on-function-error" in command
+    assert f"--maximum-retry-attempts {MAPPING.maximum_retry_attempts}" in command
+    assert "streamfeed-prod-consume_tweets" in command
+    assert "streamfeed-prod-consumer-dlq" in command
