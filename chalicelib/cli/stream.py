@@ -129,8 +129,11 @@ def _run_live(
     options: StreamOptions,
     supervise: bool,
 ) -> None:
-    """Run the streamer; with ``supervise``, restart it after a crash with backoff."""
-    keyset = _resolve_keyset(settings, keys_name)
+    """Run the streamer; with ``supervise``, restart it after a crash with backoff.
+
+    Supervised, even a missing key set is waited out (an operator may store it
+    after the task starts), so ECS never sees a crash loop on a fresh stack.
+    """
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -141,6 +144,16 @@ def _run_live(
     signal.signal(signal.SIGINT, on_signal)
     delay, shipped_before = 1.0, 0
     while True:
+        try:
+            keyset = _resolve_keyset(settings, keys_name)
+        except CliError as exc:
+            if not supervise:
+                raise
+            log.error("%s; retrying in %.0f s", exc, delay)
+            if stop.wait(delay):
+                return
+            delay = min(delay * 2, 60.0)
+            continue
         streamer = build_streamer(
             settings, keyset, pipeline, spool, options, stop, shipped_before=shipped_before
         )

@@ -296,3 +296,25 @@ def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
     continued = dockerfile.split("ENV ", 1)[1].split("\n\n", 1)[0]
     for line in [*settings_lines, continued]:
         assert not any(word in line.upper() for word in ("TOKEN", "SECRET", "PASSWORD"))
+
+
+def test_supervised_streamer_waits_for_a_key_set(
+    full_stage: Settings, fake_x: FakeX, tmp_path: Path
+) -> None:
+    settings = full_stage.model_copy(
+        update={"x_api_url": fake_x.url, "local_dir": str(tmp_path), "poll_interval": 0.3}
+    )
+    add_term(settings, "t1", "python")
+    process = start(settings, "--prevent-exit")
+    try:
+        time.sleep(2)
+        assert process.poll() is None  # no key set yet: it waits instead of exiting
+        put_keyset(settings, "main", fake_x.bearer_token)
+        wait_until(lambda: fake_x.state()["connections"] == 1, timeout=30, what="connect")
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "retrying in" in err
