@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import AuthRequest, AuthResponse, Chalice, Response
+from chalice.app import (
+    AuthRequest,
+    AuthResponse,
+    Chalice,
+    ConvertToMiddleware,
+    KinesisEvent,
+    Response,
+)
 
 from chalicelib.api import runtime
 from chalicelib.api.authorizer import authorize
@@ -17,10 +24,15 @@ from chalicelib.api.dispatch import dispatch
 from chalicelib.api.health import health
 from chalicelib.api.middleware import json_errors
 from chalicelib.api.openapi import document
+from chalicelib.consumer import mapping
+from chalicelib.consumer.handler import handle_event
+from chalicelib.consumer.telemetry import logger as consumer_logger
 from chalicelib.statuspage import status_page
 
 app = Chalice(app_name="streamfeed")
 app.register_middleware(json_errors, "http")
+# Powertools decorators expect (event, context); Chalice passes its own event objects.
+app.register_middleware(ConvertToMiddleware(consumer_logger.inject_lambda_context), "kinesis")
 
 
 @app.authorizer(ttl_seconds=300)
@@ -166,3 +178,17 @@ def add_feed_items() -> Response:
 @app.route("/broadcasts", methods=["POST"], authorizer=jwt_auth)
 def broadcast() -> Response:
     return _run("broadcast")
+
+
+# The consumer. The stream name is fixed at import (Chalice packages it), derived
+# from STREAMFEED_STAGE / _NAME_PREFIX / _STREAM_NAME like Settings does; the
+# retry, bisect and failure-destination settings of the mapping are in
+# chalicelib/consumer/mapping.py, applied by the CDK app.
+@app.on_kinesis_record(
+    stream=mapping.stream_name(),
+    batch_size=mapping.MAPPING.batch_size,
+    starting_position=mapping.MAPPING.starting_position,
+    maximum_batching_window_in_seconds=mapping.MAPPING.maximum_batching_window_in_seconds,
+)
+def consume_tweets(event: KinesisEvent) -> dict[str, Any]:
+    return dict(handle_event(event.to_dict(), event.context))

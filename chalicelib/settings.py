@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         description="Also keep the original of each retweet as a tweet of its own "
         "(the old CAPTURE_RETWEETS).",
     )
+    tweet_model: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Custom tweet model: a dotted path to a `TweetModel` subclass or to a hook "
+        "that adds attributes to stored tweets (the old TWITTER_STREAM_TWEET_MODEL).",
+    )
     default_keys: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "terms": "chalicelib.cli.terms:terms_group",
     "keys": "chalicelib.cli.keys:keys_group",
     "stream": "chalicelib.cli.stream:stream",
+    "consume": "chalicelib.cli.consume:consume",
     "fake-x": "chalicelib.fakex.cli:fake_x",
 }
 

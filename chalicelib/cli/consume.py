@@ -1,0 +1,98 @@
+"""``streamfeed consume``: run the consumer against the local Kinesis stream.
+
+Lambda's event source mapping does not exist locally, so this command plays
+its part (see ``chalicelib.consumer.runner``): it polls every shard and invokes
+the same handler the Lambda runs, with the same mapping settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from chalicelib.cli.errors import CliError
+from chalicelib.consumer.mapping import HANDLER_NAME, MAPPING
+from chalicelib.consumer.runner import HandlerError, Runner, load_handler, missing_resources
+from chalicelib.consumer.shards import Pacing
+from chalicelib.settings import SettingsError, load_settings
+
+log = logging.getLogger("streamfeed.consume")
+
+
+@click.command("consume")
+@click.option(
+    "--handler",
+    default=f"app:{HANDLER_NAME}",
+    show_default=True,
+    help="module:function of the Kinesis handler to invoke.",
+)
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Where the handler's module (Chalice's app.py) is.",
+)
+@click.option(
+    "--until-idle",
+    is_flag=True,
+    help="Stop once every shard is read to its end (default: run until Ctrl-C or SIGTERM).",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.2, max=60),
+    default=1.0,
+    show_default=True,
+    help="Seconds between polls of an idle shard.",
+)
+def consume(handler: str, project_dir: Path, until_idle: bool, poll_interval: float) -> None:
+    """Feed the local Kinesis stream to the consumer handler, as Lambda would."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    missing = missing_resources(settings)
+    if missing:
+        raise CliError(
+            f"{', '.join(missing)} not found; is the local cloud up "
+            "(streamfeed local up) and its env loaded (streamfeed local env)?"
+        )
+    try:
+        invoke = load_handler(handler, project_dir, settings)
+    except (HandlerError, SettingsError) as exc:
+        raise CliError(str(exc)) from None
+    runner = Runner(settings, invoke, pacing=Pacing(poll_interval=poll_interval))
+    signals = {"count": 0}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        signals["count"] += 1
+        if signals["count"] > 1:
+            raise KeyboardInterrupt  # a second signal: leave now
+        log.info("%s: finishing the current batches", signal.Signals(signum).name)
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    click.echo(
+        f"consuming {settings.kinesis_stream} with {handler} "
+        f"(batch size {MAPPING.batch_size}, window {MAPPING.maximum_batching_window_in_seconds} s,"
+        f" {MAPPING.maximum_retry_attempts} retries, dead letters to {settings.dead_letter_queue})",
+        err=True,
+    )
+    report = runner.run(until_idle=until_idle)
+    for shard, stats in sorted(report.shards.items()):
+        click.echo(
+            f"{shard}: {stats.records} records in {stats.invocations} invocations, "
+            f"{stats.retries} retries, {stats.dead_lettered} dead-lettered"
+            + (" (closed)" if stats.closed else ""),
+            err=True,
+        )

@@ -1,0 +1,222 @@
+"""The local event source runner: Lambda's Kinesis polling, for the local cloud.
+
+``streamfeed consume`` runs this. It finds every shard of the stream, gives
+each a :class:`~chalicelib.consumer.shards.ShardWorker` thread (shards are
+independent, so they run in parallel, each in order), and invokes the same
+handler Lambda runs (``app.consume_tweets``, middleware and all) with the
+settings of :mod:`chalicelib.consumer.mapping`. New shards (after a reshard)
+are picked up when their parent is read to its end, as Lambda does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalicelib import aws, resources
+from chalicelib.consumer.checkpoints import Checkpoints
+from chalicelib.consumer.events import LocalContext
+from chalicelib.consumer.mapping import HANDLER_NAME, MAPPING, EventSourceMapping
+from chalicelib.consumer.quarantine import DeadLetterQueue
+from chalicelib.consumer.shards import Invoke, Pacing, ShardStats, ShardWorker, Wiring
+from chalicelib.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class HandlerError(RuntimeError):
+    """The handler to invoke cannot be loaded or does not match the settings."""
+
+
+@dataclass
+class RunReport:
+    """Per shard: what the runner did."""
+
+    shards: dict[str, ShardStats] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.shards.values())
+
+
+class Runner:
+    """Poll every shard of ``settings.kinesis_stream`` and invoke ``invoke`` like Lambda."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        invoke: Invoke,
+        *,
+        mapping: EventSourceMapping = MAPPING,
+        pacing: Pacing | None = None,
+        function_name: str = HANDLER_NAME,
+        rediscover_every: float = 30.0,
+    ) -> None:
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.rediscover_every = rediscover_every
+        kinesis = aws.client(settings, "kinesis")
+        stream = settings.kinesis_stream
+        summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+        function_arn = (
+            f"arn:aws:lambda:{settings.region}:000000000000:function:"
+            f"{settings.prefix}-{function_name}"
+        )
+        self.wiring = Wiring(
+            kinesis=kinesis,
+            stream=stream,
+            stream_arn=summary["StreamARN"],
+            region=settings.region,
+            checkpoints=Checkpoints(settings, stream),
+            dead_letters=DeadLetterQueue(aws.client(settings, "sqs"), settings.dead_letter_queue),
+            invoke=invoke,
+            context=lambda: LocalContext(
+                function_name=function_name,
+                invoked_function_arn=function_arn,
+                log_group_name=f"/aws/lambda/{settings.prefix}-{function_name}",
+            ),
+            mapping=mapping,
+            pacing=pacing or Pacing(),
+            stop=self.stop_event,
+        )
+
+    def stop(self) -> None:
+        """Finish the current invocations, save checkpoints, return from ``run``."""
+        self.stop_event.set()
+
+    def run(self, *, until_idle: bool = False) -> RunReport:
+        """Work until :meth:`stop` (or, with ``until_idle``, until every shard is drained)."""
+        report = RunReport()
+        threads: dict[str, threading.Thread] = {}
+        errors: list[BaseException] = []
+        while True:
+            for shard_id in self._ready_shards(report):
+                if shard_id in threads:
+                    continue
+                worker = ShardWorker(self.wiring, shard_id)
+                report.shards[shard_id] = worker.stats
+                threads[shard_id] = threading.Thread(
+                    target=_guard(worker.run, errors, self.stop_event),
+                    kwargs={"until_idle": until_idle},
+                    name=f"consume-{shard_id}",
+                    daemon=True,
+                )
+                threads[shard_id].start()
+            if until_idle:
+                # Drained shards finish; closed ones may have opened their children.
+                _join(threads.values())
+                if self.stop_event.is_set() or not self._ready_shards(report) - threads.keys():
+                    break
+                continue
+            if self.stop_event.wait(self.rediscover_every):
+                break
+        _join(threads.values())
+        if errors:
+            raise errors[0]
+        return report
+
+    def _ready_shards(self, report: RunReport) -> set[str]:
+        """Shards to read now: open ones whose parent (if any) is read to its end."""
+        kinesis = self.wiring.kinesis
+        shards: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"StreamName": self.wiring.stream}
+        while True:
+            page = kinesis.list_shards(**request)
+            shards += page.get("Shards", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+            request = {"NextToken": token}
+        known = {s["ShardId"] for s in shards}
+        done = {shard for shard, stats in report.shards.items() if stats.closed}
+        done |= {s for s, c in self.wiring.checkpoints.all().items() if c.closed}
+        return {
+            s["ShardId"]
+            for s in shards
+            if s["ShardId"] not in done
+            and (s.get("ParentShardId") not in known or s.get("ParentShardId") in done)
+        }
+
+
+def _guard(
+    run: Callable[..., ShardStats], errors: list[BaseException], stop: threading.Event
+) -> Callable[..., None]:
+    """A worker's thread body: an unexpected error stops the whole runner."""
+
+    def body(**kwargs: Any) -> None:
+        try:
+            run(**kwargs)
+        except BaseException as exc:
+            log.exception("a shard worker died; stopping the runner")
+            errors.append(exc)
+            stop.set()
+
+    return body
+
+
+def _join(threads: Iterable[threading.Thread]) -> None:
+    """Join in short steps, so the main thread keeps handling signals (Ctrl-C, SIGTERM)."""
+    for thread in list(threads):
+        while thread.is_alive():
+            thread.join(0.2)
+
+
+def load_handler(spec: str, project_dir: Path, settings: Settings) -> Invoke:
+    """The handler ``module:name`` from ``project_dir`` (Chalice's ``app.py`` by default).
+
+    It must be a Kinesis handler on the stream the settings name: the runner
+    would otherwise feed it another stage's records.
+    """
+    module_name, _, name = spec.partition(":")
+    if not module_name or not name:
+        raise HandlerError(f"handler {spec!r} is not module:function (e.g. app:consume_tweets)")
+    root = str(project_dir.resolve())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import failure is a problem with the handler
+        raise HandlerError(f"importing {module_name!r} from {root} failed: {exc}") from exc
+    handler = getattr(module, name, None)
+    if not callable(handler):
+        raise HandlerError(f"{module_name!r} has no handler {name!r}")
+    stream = _kinesis_stream_of(module, name)
+    if stream is not None and stream != settings.kinesis_stream:
+        raise HandlerError(
+            f"{spec} listens to stream {stream!r} but the settings name "
+            f"{settings.kinesis_stream!r}; set STREAMFEED_STAGE/STREAMFEED_STREAM_NAME the same "
+            "way for both"
+        )
+    invoke: Invoke = handler
+    return invoke
+
+
+def _kinesis_stream_of(module: Any, name: str) -> str | None:
+    """The stream a Chalice app registered ``name`` on, if the module holds one."""
+    app = getattr(module, "app", None)
+    for source in getattr(app, "event_sources", ()):
+        if getattr(source, "name", None) == name and hasattr(source, "stream"):
+            return str(source.stream)
+    return None
+
+
+def missing_resources(settings: Settings) -> list[str]:
+    """Resources the runner needs that do not exist (so the CLI can say which)."""
+    missing: list[str] = []
+    try:
+        aws.client(settings, "kinesis").describe_stream_summary(StreamName=settings.kinesis_stream)
+    except Exception:  # noqa: BLE001 - any answer but a summary means "not usable"
+        missing.append(f"stream {settings.kinesis_stream}")
+    ddb = aws.client(settings, "dynamodb")
+    for spec in (resources.CONTROL, resources.TWEETS):
+        try:
+            ddb.describe_table(TableName=settings.table_name(spec.logical))
+        except Exception:  # noqa: BLE001
+            missing.append(f"table {settings.table_name(spec.logical)}")
+    return missing

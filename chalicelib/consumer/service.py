@@ -1,0 +1,137 @@
+"""One Kinesis record in, tweets stored and fanned out: the consumer's core.
+
+Per record: decode (an undecodable record is quarantined, not retried: it will
+never decode), parse the lines (bad ones are quarantined once the tweets are
+stored), then for each chunk of up to 100 distinct tweets:
+
+1. read which are stored already, and under which terms (one BatchGetItem);
+2. build the new rows (a custom model or hook runs here, before any write);
+3. write the term timeline rows;
+4. fan each tweet out to the subscribers of its new terms;
+5. write the tweet rows last: a stored row means steps 3-4 are done.
+
+Counts are added to the caller's :class:`Counts` as work completes, so a
+record that fails half way still reports what it did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final
+
+from chalicelib import aws, records, resources
+from chalicelib.consumer.attempts import AttemptCounter
+from chalicelib.consumer.batches import Batches, chunked
+from chalicelib.consumer.fanout import FanOut
+from chalicelib.consumer.mapping import MAPPING, EventSourceMapping
+from chalicelib.consumer.parsing import TweetSource, parse_entries
+from chalicelib.consumer.quarantine import DeadLetterQueue, RecordRef, dead_letter
+from chalicelib.consumer.store import TimelineRow, TweetStore
+from chalicelib.consumer.subscribers import SubscriberLookup
+from chalicelib.consumer.telemetry import Counts
+from chalicelib.consumer.tweetmodel import load_shape, tweet_time
+from chalicelib.feeds import Feeds
+from chalicelib.records import RecordFormatError
+from chalicelib.settings import Settings
+
+#: Tweets checked and written together: one BatchGetItem, four BatchWriteItems.
+CHUNK: Final = 100
+
+
+@dataclass
+class Consumer:
+    """Everything one stage's consumer needs, built once per process."""
+
+    settings: Settings
+    store: TweetStore
+    fanout: FanOut
+    dead_letters: DeadLetterQueue
+    attempts: AttemptCounter
+    new_lookup: Callable[[], SubscriberLookup]
+    mapping: EventSourceMapping = MAPPING
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        feeds: Feeds | None = None,
+        batches: Batches | None = None,
+        mapping: EventSourceMapping = MAPPING,
+    ) -> Consumer:
+        ddb = aws.client(settings, "dynamodb")
+        subscriptions = settings.table_name(resources.SUBSCRIPTIONS.logical)
+        index = resources.SUBSCRIPTIONS.indexes[0].name
+        return cls(
+            settings=settings,
+            store=TweetStore(
+                ddb,
+                batches or Batches(ddb),
+                settings.table_name(resources.TWEETS.logical),
+                settings.table_name(resources.TERM_TWEETS.logical),
+                load_shape(settings),
+            ),
+            fanout=FanOut(feeds or Feeds.from_settings(settings)),
+            dead_letters=DeadLetterQueue(aws.client(settings, "sqs"), settings.dead_letter_queue),
+            attempts=AttemptCounter(
+                ddb, settings.table_name(resources.CONTROL.logical), settings.kinesis_stream
+            ),
+            new_lookup=lambda: SubscriberLookup(ddb, subscriptions, index),
+            mapping=mapping,
+        )
+
+    def process_record(
+        self, data: bytes, ref: RecordRef, lookup: SubscriberLookup, counts: Counts
+    ) -> None:
+        """Store and fan out every tweet in one record; raises to have it retried."""
+        try:
+            entries = records.decode(data)
+        except RecordFormatError as exc:
+            self.dead_letters.send(dead_letter("undecodable-record", ref, str(exc), data))
+            counts.records_quarantined += 1
+            return
+        parsed = parse_entries(entries, capture_retweets=self.settings.capture_retweets)
+        counts.duplicates_skipped += parsed.duplicates
+        for chunk in chunked(parsed.tweets, CHUNK):
+            self._store_chunk(chunk, lookup, counts)
+        # After the tweets: a retry of a record that failed above sends them once.
+        for bad in parsed.bad:
+            letter = dead_letter("bad-line", ref, bad.error, bad.line, line_index=bad.index)
+            self.dead_letters.send(letter)
+            counts.records_quarantined += 1
+        if parsed.oldest_received_ms is not None:
+            now_ms = self.clock().timestamp() * 1000
+            counts.lag_ms.append(max(0.0, now_ms - parsed.oldest_received_ms))
+
+    def _store_chunk(
+        self, chunk: Sequence[TweetSource], lookup: SubscriberLookup, counts: Counts
+    ) -> None:
+        known = self.store.known_terms([t.tweet_id for t in chunk])
+        new = [t for t in chunk if t.tweet_id not in known]
+        grown: list[tuple[TweetSource, frozenset[str], frozenset[str]]] = []
+        for tweet in chunk:
+            if tweet.tweet_id in known:
+                fresh = tweet.term_ids - known[tweet.tweet_id]
+                if fresh:
+                    grown.append((tweet, fresh, known[tweet.tweet_id]))
+                else:
+                    counts.duplicates_skipped += 1
+        stored_at = self.clock()
+        items = [self.store.shape.item(tweet, stored_at) for tweet in new]
+        rows = [TimelineRow(term, tweet_time(t), t.tweet_id) for t in new for term in t.term_ids]
+        rows += [
+            TimelineRow(term, tweet_time(t), t.tweet_id) for t, fresh, _ in grown for term in fresh
+        ]
+        self.store.add_timeline(rows)
+        for tweet in new:
+            if tweet.term_ids:
+                counts.feed_items_written += self.fanout.deliver(tweet, lookup, tweet.term_ids)
+        for tweet, fresh, old in grown:
+            counts.feed_items_written += self.fanout.deliver(tweet, lookup, fresh, already=old)
+        self.store.put_tweets(items)
+        counts.tweets_stored += len(items)
+        for tweet, fresh, _ in grown:
+            self.store.add_terms(tweet.tweet_id, fresh)

@@ -1,0 +1,192 @@
+"""Fan-out into feeds: one item per subscriber, safe HTML, stable ids, big terms streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import orjson
+
+from chalicelib import resources
+from chalicelib.consumer.quarantine import RecordRef
+from chalicelib.consumer.service import Consumer
+from chalicelib.consumer.subscribers import SubscriberLookup
+from chalicelib.consumer.telemetry import Counts
+from chalicelib.feeds import Feeds, StreamItem
+from chalicelib.feeds.backends.memory import MemoryBackend
+from chalicelib.settings import Settings
+from tests.consumer.conftest import feed, invoke, subscribe
+from tests.consumer.support import Lines, kinesis_event, record, tweet_id
+
+HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)> \"quoted\"\nline two"
+
+
+class Markup(HTMLParser):
+    """The tags, attributes and text of an HTML snippet, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes += attrs
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def markup(content: str) -> Markup:
+    parser = Markup()
+    parser.feed(content)
+    parser.close()
+    return parser
+
+
+def test_one_subscriber_gets_one_item_with_author_text_and_link(consumer: Consumer) -> None:
+    settings = consumer.settings
+    subscribe(settings, [("alice", "alpha")])
+    line = Lines().line(["alpha"])
+    tweet = orjson.loads(line)
+    invoke(kinesis_event([record([line])]))
+
+    [item] = feed(consumer.fanout.feeds, "alice")
+    author = tweet["includes"]["users"][0]
+    assert item.id == f"tweet:{tweet_id(line)}"
+    assert item.created_at == datetime.fromisoformat(tweet["data"]["created_at"])
+    seen = markup(item.content)
+    assert f"@{author['username']}" in seen.text
+    assert ("href", f"https://x.com/{author['username']}/status/{tweet_id(line)}") in (
+        seen.attributes
+    )
+    assert tweet["data"]["text"].replace("\n", "") in "".join(seen.text)
+
+
+def test_hostile_text_and_names_are_escaped(consumer: Consumer) -> None:
+    subscribe(consumer.settings, [("alice", "alpha")])
+    villain = {"id": "666", "username": "mallory", "name": "<b onmouseover=alert(2)>Mal</b>"}
+    line = Lines().line(["alpha"], text=HOSTILE, author=villain)
+    invoke(kinesis_event([record([line])]))
+
+    [item] = feed(consumer.fanout.feeds, "alice")
+    seen = markup(item.content)
+    assert set(seen.tags) <= {"article", "header", "span", "a", "p", "br"}
+    assert not [name for name, _ in seen.attributes if name.startswith("on")]
+    shown = "".join(seen.text)
+    assert HOSTILE.replace("\n", "") in shown  # shown as text, all of it
+    assert villain["name"] in shown
+
+
+def test_a_user_of_two_matched_terms_gets_one_item(consumer: Consumer) -> None:
+    settings = consumer.settings
+    pairs = [("both", "alpha"), ("both", "beta"), ("only-a", "alpha"), ("only-b", "beta")]
+    subscribe(settings, [*pairs, ("c", "gamma")])
+    line = Lines().line(["alpha", "beta"])
+    invoke(kinesis_event([record([line])]))
+
+    feeds = consumer.fanout.feeds
+    for user in ("both", "only-a", "only-b"):
+        assert [i.id for i in feed(feeds, user)] == [f"tweet:{tweet_id(line)}"]
+        assert len(feeds.get_stream_items(user)) == 1
+    assert feed(feeds, "c") == []
+
+
+def test_a_term_added_later_reaches_only_the_users_who_lacked_the_tweet(
+    consumer: Consumer,
+) -> None:
+    subscribe(consumer.settings, [("both", "alpha"), ("both", "beta"), ("only-b", "beta")])
+    lines = Lines()
+    line = lines.line(["alpha"])
+    invoke(kinesis_event([record([line])]))
+    # X delivers the same tweet again (e.g. after a rule change) matching beta too.
+    again = orjson.loads(line)
+    again["matching_rules"] = [{"id": "r", "tag": "beta"}]
+    counts = Counts()
+    ref = RecordRef("arn", "shardId-0", "1")
+    consumer.process_record(record([orjson.dumps(again)]), ref, consumer.new_lookup(), counts)
+
+    assert counts.feed_items_written == 1  # only-b; "both" had it already
+    feeds = consumer.fanout.feeds
+    assert [len(feeds.get_stream_items(u)) for u in ("both", "only-b")] == [1, 1]
+
+
+def test_subscribers_are_read_once_per_invocation(consumer: Consumer) -> None:
+    subscribe(consumer.settings, [(f"user-{n}", "alpha") for n in range(30)])
+    lookups: list[SubscriberLookup] = []
+
+    def new_lookup() -> SubscriberLookup:
+        lookups.append(SubscriberLookup(consumer.store.client, *_index(consumer.settings)))
+        return lookups[-1]
+
+    consumer.new_lookup = new_lookup
+    lines = Lines()
+    invoke(kinesis_event([record([lines.line(["alpha"]) for _ in range(5)]) for _ in range(3)]))
+
+    [lookup] = lookups
+    assert lookup.pages_read == 1
+    assert len(consumer.fanout.feeds.get_stream_items("user-29")) == 15
+
+
+class Recording:
+    """A feed backend that notes, at each write, how far the subscriber read had got."""
+
+    def __init__(self, inner: MemoryBackend, lookup: list[SubscriberLookup]) -> None:
+        self.inner = inner
+        self.lookup = lookup
+        self.writes: list[tuple[int, int]] = []
+
+    def add(self, users: Sequence[str], item: StreamItem) -> None:
+        self.writes.append((len(users), self.lookup[0].pages_read))
+        self.inner.add(users, item)
+
+    def count(self, user: str) -> int:
+        return self.inner.count(user)
+
+    def read(self, user: str, window: Any) -> list[StreamItem]:
+        return self.inner.read(user, window)
+
+
+def test_ten_thousand_subscribers_are_streamed_in_chunks(full_stage: Settings) -> None:
+    subscribers = 10_000
+    users = [f"user-{n:05d}" for n in range(subscribers)]
+    subscribe(full_stage, [(u, "big") for u in users] + [("user-00042", "small")])
+    lookups: list[SubscriberLookup] = []
+    # Feed storage itself is the feeds' concern (tests/feeds has its 10k fan-out);
+    # here it is in memory, so the test measures the consumer's side.
+    backend = Recording(MemoryBackend(full_stage), lookups)
+    consumer = Consumer.from_settings(full_stage, feeds=Feeds(backend))
+
+    def new_lookup() -> SubscriberLookup:
+        lookups.append(SubscriberLookup(consumer.store.client, *_index(full_stage)))
+        return lookups[-1]
+
+    consumer.new_lookup = new_lookup
+    line = Lines().line(["big", "small"])
+    counts = Counts()
+    consumer.process_record(record([line]), RecordRef("a", "s", "1"), new_lookup(), counts)
+
+    assert counts.feed_items_written == subscribers
+    assert all(size <= 500 for size, _ in backend.writes)
+    # The first chunk was written after one page per term was read, not all ten of "big".
+    assert backend.writes[0][1] == 2
+    assert lookups[0].pages_read >= subscribers // 1000
+    for user in (users[0], users[4_999], users[-1], "user-00042"):
+        assert [i.id for i in feed(consumer.fanout.feeds, user)] == [f"tweet:{tweet_id(line)}"]
+
+
+def _index(settings: Settings) -> tuple[str, str]:
+    spec = resources.SUBSCRIPTIONS
+    return settings.table_name(spec.logical), spec.indexes[0].name
+
+
+def test_item_time_is_the_tweets_time(consumer: Consumer) -> None:
+    subscribe(consumer.settings, [("alice", "alpha")])
+    line = orjson.loads(Lines().line(["alpha"]))
+    line["data"]["created_at"] = "2021-03-04T05:06:07.089Z"
+    invoke(kinesis_event([record([orjson.dumps(line)])]))
+    [item] = feed(consumer.fanout.feeds, "alice")
+    assert item.created_at == datetime(2021, 3, 4, 5, 6, 7, 89_000, tzinfo=UTC)

@@ -1,0 +1,211 @@
+"""The local event source runner against the local Kinesis stream, driving the real handler."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from app import consume_tweets
+from chalicelib import aws
+from chalicelib.consumer import runtime
+from chalicelib.consumer.checkpoints import Checkpoints
+from chalicelib.consumer.mapping import MAPPING
+from chalicelib.consumer.runner import Runner
+from chalicelib.consumer.service import Consumer
+from chalicelib.consumer.shards import Pacing
+from chalicelib.localcloud import LocalCloud
+from chalicelib.localcloud.bootstrap import bootstrap
+from chalicelib.settings import Settings
+from tests.conftest import unique_prefix
+from tests.consumer.conftest import dead_letters, stored_tweets
+from tests.consumer.support import Lines, record, tweet_id
+from tests.consumer.test_consumer_failures import failing_for, with_hook
+
+FAST = Pacing(poll_interval=0.2, retry_base=0.01, retry_cap=0.05)
+NO_WAIT = replace(MAPPING, maximum_batching_window_in_seconds=0)
+
+
+class Recorder:
+    """Invokes the app's handler (middleware and all) and keeps every event it got."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.fail_on = fail_on
+        self.lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        with self.lock:
+            self.events.append(event)
+        if self.fail_on is not None and self.fail_on in sequences_of(event):
+            raise RuntimeError(f"the function crashed on {self.fail_on}")
+        return consume_tweets(event, context)
+
+    def delivered(self) -> list[str]:
+        return [s for event in self.events for s in sequences_of(event)]
+
+
+def sequences_of(event: dict[str, Any]) -> list[str]:
+    return [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+
+
+def put(settings: Settings, datas: list[bytes], key: str = "pk") -> list[dict[str, Any]]:
+    """Put records one by one (in order); returns Kinesis's answers (shard, sequence)."""
+    kinesis = aws.client(settings, "kinesis")
+    return [
+        dict(kinesis.put_record(StreamName=settings.kinesis_stream, Data=data, PartitionKey=key))
+        for data in datas
+    ]
+
+
+def test_events_are_lambda_shaped_with_real_sequence_numbers(consumer: Consumer) -> None:
+    settings = consumer.settings
+    lines = Lines()
+    datas = [record([lines.line(["alpha"]), lines.line(["beta"])]) for _ in range(25)]
+    answers = put(settings, datas)
+    recorder = Recorder()
+
+    report = Runner(settings, recorder, pacing=FAST).run(until_idle=True)
+
+    arn = aws.client(settings, "kinesis").describe_stream_summary(
+        StreamName=settings.kinesis_stream
+    )["StreamDescriptionSummary"]["StreamARN"]
+    assert recorder.delivered() == [a["SequenceNumber"] for a in answers]
+    assert [len(e["Records"]) for e in recorder.events] == [10, 10, 5]
+    shard = answers[0]["ShardId"]
+    for event in recorder.events:
+        for item in event["Records"]:
+            assert item["eventSource"] == "aws:kinesis"
+            assert item["eventSourceARN"] == arn
+            assert item["eventID"] == f"{shard}:{item['kinesis']['sequenceNumber']}"
+            assert item["kinesis"]["partitionKey"] == "pk"
+    assert [
+        base64.b64decode(r["kinesis"]["data"]) for e in recorder.events for r in e["Records"]
+    ] == (datas)
+    assert report.records == 25
+    assert len(stored_tweets(settings)) == 50
+    assert (
+        Checkpoints(settings, settings.kinesis_stream).load(shard).sequence
+        == (answers[-1]["SequenceNumber"])
+    )
+
+
+def test_a_handler_failure_mid_batch_is_resumed_without_loss_or_duplicates(
+    consumer: Consumer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = consumer.settings
+    lines = Lines()
+    batches = [[lines.line(["alpha"]) for _ in range(3)] for _ in range(12)]
+    with_hook(consumer, failing_for({tweet_id(batches[6][1])}, times=2))
+    answers = put(settings, [record(b) for b in batches])
+    seqs = [a["SequenceNumber"] for a in answers]
+    recorder = Recorder()
+
+    Runner(settings, recorder, mapping=NO_WAIT, pacing=FAST).run(until_idle=True)
+
+    # Records before the failed one are delivered once; retries start at the failed one.
+    delivered = recorder.delivered()
+    assert delivered.count(seqs[5]) == 1
+    assert delivered.count(seqs[6]) == 3
+    retries = [e for e in recorder.events if sequences_of(e)[0] == seqs[6]]
+    assert len(retries) == 2
+    assert set(stored_tweets(settings)) == {tweet_id(x) for b in batches for x in b}
+    assert dead_letters(settings) == []
+    emf = [line for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    stored = sum(float(line.split('"TweetsStored":[')[1].split("]")[0]) for line in emf)
+    duplicates = sum(float(line.split('"DuplicatesSkipped":[')[1].split("]")[0]) for line in emf)
+    assert (stored, duplicates) == (36, 0)  # nothing counted twice
+
+
+def test_a_function_that_keeps_crashing_is_bisected_then_dead_lettered(
+    consumer: Consumer,
+) -> None:
+    settings = consumer.settings
+    lines = Lines()
+    batches = [[lines.line(["alpha"])] for _ in range(10)]
+    answers = put(settings, [record(b) for b in batches])
+    seqs = [a["SequenceNumber"] for a in answers]
+    mapping = replace(NO_WAIT, maximum_retry_attempts=2)
+    recorder = Recorder(fail_on=seqs[4])
+
+    report = Runner(settings, recorder, mapping=mapping, pacing=FAST).run(until_idle=True)
+
+    [letter] = dead_letters(settings)
+    info = letter["KinesisBatchInfo"]
+    assert letter["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert (info["shardId"], info["startSequenceNumber"], info["endSequenceNumber"]) == (
+        answers[4]["ShardId"],
+        seqs[4],
+        seqs[4],
+    )
+    assert info["batchSize"] == 1  # bisected down to the record that kills the function
+    assert f"the function crashed on {seqs[4]}" in letter["error"]
+    expected = {tweet_id(b[0]) for i, b in enumerate(batches) if i != 4}
+    assert set(stored_tweets(settings)) == expected
+    assert [s.dead_lettered for s in report.shards.values()] == [1]
+
+
+def test_a_restart_resumes_from_the_checkpoints(consumer: Consumer) -> None:
+    settings = consumer.settings
+    lines = Lines()
+    first = put(settings, [record([lines.line(["alpha"])]) for _ in range(6)])
+    mapping = replace(NO_WAIT, batch_size=2)
+    stopper = Recorder()
+    runner = Runner(settings, stopper, mapping=mapping, pacing=FAST)
+
+    def stop_after_one(event: dict[str, Any], context: Any) -> Any:
+        runner.stop()  # as if SIGTERM arrived during the first batch
+        return stopper(event, context)
+
+    runner.wiring.invoke = stop_after_one
+    runner.run()
+    assert stopper.delivered() == [a["SequenceNumber"] for a in first[:2]]
+
+    again = Recorder()
+    Runner(settings, again, mapping=mapping, pacing=FAST).run(until_idle=True)
+    assert again.delivered() == [a["SequenceNumber"] for a in first[2:]]
+
+    later = put(settings, [record([lines.line(["alpha"])]) for _ in range(3)])
+    third = Recorder()
+    Runner(settings, third, mapping=mapping, pacing=FAST).run(until_idle=True)
+    assert third.delivered() == [a["SequenceNumber"] for a in later]
+    assert len(stored_tweets(settings)) == 9
+
+
+def test_shards_are_processed_in_parallel(local_cloud: LocalCloud) -> None:
+    settings = local_cloud.settings(name_prefix=unique_prefix(), stream_shards=2)
+    bootstrap(settings)
+    runtime.install(Consumer.from_settings(settings))
+    try:
+        lines = Lines()
+        answers: list[dict[str, Any]] = []
+        for n in range(40):  # random keys spread over both shards
+            answers += put(settings, [record([lines.line(["alpha"])])], key=f"key-{n}")
+        shards = {a["ShardId"] for a in answers}
+        assert len(shards) == 2
+        # Each shard's first invocation waits for the other's: only parallel shards meet.
+        barrier = threading.Barrier(2, timeout=20)
+        met: set[str] = set()
+        recorder = Recorder()
+
+        def invoke(event: dict[str, Any], context: Any) -> Any:
+            shard = event["Records"][0]["eventID"].split(":")[0]
+            if shard not in met:
+                met.add(shard)
+                barrier.wait()
+            return recorder(event, context)
+
+        report = Runner(settings, invoke, mapping=NO_WAIT, pacing=FAST).run(until_idle=True)
+    finally:
+        runtime.install(None)
+
+    assert not barrier.broken
+    assert set(report.shards) == shards
+    assert sorted(recorder.delivered()) == sorted(a["SequenceNumber"] for a in answers)
+    checkpoints = Checkpoints(settings, settings.kinesis_stream).all()
+    for shard in shards:
+        last = [a["SequenceNumber"] for a in answers if a["ShardId"] == shard][-1]
+        assert checkpoints[shard].sequence == last
