@@ -91,6 +91,9 @@ def kinesis_mock(
         "PERSIST_PATH": str(data.resolve()),
         "PERSIST_INTERVAL": "1s",
         "CREATE_STREAM_DURATION": "200ms",
+        # The default account limit (50 shards) is soon reached by tests that
+        # each create a stream; AWS's own default is in the hundreds.
+        "SHARD_LIMIT": "100000",
         "LOG_LEVEL": "WARN",
     }
     # kinesis-mock reads server.json from its working directory. It shuts down
