@@ -31,7 +31,7 @@ def parse_body(raw: bytes | None, content_type: str | None, model: type[M]) -> M
         raise bad_request("invalid_json", "a JSON body is required")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep is not valid either
         raise bad_request("invalid_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise bad_request("invalid_json", "the body must be a JSON object")
