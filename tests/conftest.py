@@ -1,4 +1,4 @@
-"""Shared fixtures: one local cloud per test session, an isolated stage per test.
+"""Shared fixtures: one local cloud per test session (per xdist worker), an isolated stage per test.
 
 The session starts the same ``LocalCloud`` that ``streamfeed local up`` runs,
 on free ports. Each test that asks for ``stage`` gets settings with a fresh
@@ -35,6 +35,18 @@ def pytest_configure(config: pytest.Config) -> None:
             "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
+
+
+#: Test folders whose session fixtures are too costly to build once per xdist
+#: worker: all their tests run on one worker (``--dist loadgroup``).
+SERIAL_GROUPS = ("infra",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if folder in SERIAL_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(folder))
 
 
 @pytest.fixture(scope="session")

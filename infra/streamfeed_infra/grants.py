@@ -58,12 +58,13 @@ def grant_component(
 
 def keyset_secrets_arn(scope: Construct, data: DataStores) -> str:
     """ARN pattern of the key-set secrets, which the API creates at run time."""
-    return Stack.of(scope).format_arn(
+    arn: str = Stack.of(scope).format_arn(
         service="secretsmanager",
         resource="secret",
         resource_name=keyset_secret_pattern(data.config.settings),
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+    return arn
 
 
 def _grant(
