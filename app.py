@@ -150,6 +150,11 @@ def list_subscriptions(user_id: str) -> Response:
     return _run("listSubscriptions", user_id=user_id)
 
 
+@app.route("/users/{user_id}/subscriptions", methods=["POST"], authorizer=jwt_auth)
+def add_subscription(user_id: str) -> Response:
+    return _run("addSubscription", user_id=user_id)
+
+
 @app.route("/users/{user_id}/subscriptions/{term_id}", methods=["PUT"], authorizer=jwt_auth)
 def subscribe(user_id: str, term_id: str) -> Response:
     return _run("subscribe", user_id=user_id, term_id=term_id)

@@ -4,7 +4,8 @@
 - ``user``: any valid token.
 - ``owner``: the user named in the path (``me`` works) or an admin.
 - ``writer``: admins and service clients (feed items, broadcasts).
-- ``admin``: admins (terms' changes, key sets, status).
+- ``admin``: admins (terms, key sets, status). Users subscribe by a term's id or
+  rule and see their own terms in their subscriptions, never the whole list.
 """
 
 from __future__ import annotations

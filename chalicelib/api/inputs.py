@@ -54,7 +54,7 @@ def describe(exc: ValidationError, where: str) -> str:
     """``body.value: String should have at most 1024 characters; …`` (values left out)."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False)[:5]:
-        location = ".".join(str(part) for part in error["loc"]) or where
-        parts.append(f"{where}.{location}: {error['msg']}")
+        location = ".".join([where, *(str(part) for part in error["loc"])])
+        parts.append(f"{location}: {error['msg']}")
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")

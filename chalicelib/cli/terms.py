@@ -1,8 +1,8 @@
-"""``streamfeed terms``: the filter terms, from the command line.
+"""``streamfeed terms`` and ``streamfeed subscriptions``, from the command line.
 
 The old app's terms were edited "through the admin or through code"; these
-commands are the operator's "through code", calling the same service as the
-API, so validation, duplicates and sync states behave identically.
+commands are the operator's "through code", calling the same services as the
+API, so validation, duplicates, sync states and subscriptions behave identically.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import TypeVar
 
 import click
 
-from chalicelib import terms
+from chalicelib import subscriptions, terms
 from chalicelib.cli.errors import CliError
 from chalicelib.errors import ServiceError
+from chalicelib.feeds import Feeds
 from chalicelib.models import TermModel
 from chalicelib.settings import Settings, SettingsError, load_settings
 from chalicelib.terms.checkers import keyset_checkers
@@ -99,3 +100,70 @@ def remove_command(term_id: str) -> None:
     """Delete a term and its subscriptions."""
     run(lambda s: terms.delete_term(s, term_id))
     click.echo(f"removed {term_id}")
+
+
+@click.group("subscriptions")
+def subscriptions_group() -> None:
+    """List, add and remove a user's subscriptions (the terms that feed their feed)."""
+
+
+def _term_ref(settings: Settings, ref: str) -> TermModel:
+    """TERM is a term id (``t`` + 20 hex digits) or a rule exactly as written."""
+    if terms.is_term_id(ref):
+        try:
+            return terms.find_term(settings, term_id=ref)
+        except terms.TermNotFound:
+            pass  # a rule that happens to look like an id
+    return terms.find_term(settings, value=ref)
+
+
+@subscriptions_group.command("list")
+@click.argument("user_id")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+def subscriptions_list_command(user_id: str, as_json: bool) -> None:
+    """USER_ID's subscriptions with each term's rule."""
+    listed = run(lambda s: subscriptions.list_with_terms(s, user_id))
+    if as_json:
+        rows = [
+            {"term_id": item.subscription.term_id, **(term_json(item.term) if item.term else {})}
+            for item in listed
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for item in listed:
+        if item.term is None:
+            click.echo(f"{item.subscription.term_id}  -    (term deleted)")
+        else:
+            click.echo(term_line(item.term))
+    if not listed:
+        click.echo(f"{user_id} has no subscriptions", err=True)
+
+
+@subscriptions_group.command("add")
+@click.argument("user_id")
+@click.argument("term")
+def subscriptions_add_command(user_id: str, term: str) -> None:
+    """Subscribe USER_ID to TERM (a term id or its rule, e.g. '#python lang:en')."""
+
+    def add(settings: Settings) -> subscriptions.Subscribed:
+        term_id = _term_ref(settings, term).term_id
+        register = Feeds.from_settings(settings).register_users
+        return subscriptions.subscribe(settings, user_id, term_id, register)
+
+    result = run(add)
+    state = "subscribed" if result.created else "already subscribed"
+    click.echo(f"{state}: {user_id} -> {result.term.term_id}  {result.term.value}")
+
+
+@subscriptions_group.command("remove")
+@click.argument("user_id")
+@click.argument("term")
+def subscriptions_remove_command(user_id: str, term: str) -> None:
+    """Unsubscribe USER_ID from TERM (a term id or its rule)."""
+
+    def remove(settings: Settings) -> str:
+        term_id = term if terms.is_term_id(term) else terms.term_id_for(term)
+        subscriptions.unsubscribe(settings, user_id, term_id)
+        return term_id
+
+    click.echo(f"unsubscribed: {user_id} -> {run(remove)}")

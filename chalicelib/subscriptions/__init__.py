@@ -4,10 +4,12 @@ from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, Subs
 from chalicelib.subscriptions.service import (
     MAX_SUBSCRIPTIONS,
     USER_ID_PATTERN,
+    Listed,
     Registrar,
     Subscribed,
     check_user_id,
     list_subscriptions,
+    list_with_terms,
     subscribe,
     unsubscribe,
 )
@@ -16,12 +18,14 @@ __all__ = [
     "MAX_SUBSCRIPTIONS",
     "USER_ID_PATTERN",
     "InvalidUser",
+    "Listed",
     "Registrar",
     "Subscribed",
     "SubscriptionLimit",
     "SubscriptionNotFound",
     "check_user_id",
     "list_subscriptions",
+    "list_with_terms",
     "subscribe",
     "unsubscribe",
 ]

@@ -16,7 +16,7 @@ from typing import Final
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from chalicelib.models import SubscriptionModel, bind_models
+from chalicelib.models import SubscriptionModel, TermModel, bind_models
 from chalicelib.settings import Settings
 from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, SubscriptionNotFound
 from chalicelib.terms import get_term
@@ -35,6 +35,15 @@ Registrar = Callable[[Iterable[str]], None]
 class Subscribed:
     subscription: SubscriptionModel
     created: bool
+    #: The term subscribed to: users see its rule here, not in the admins' term list.
+    term: TermModel
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    subscription: SubscriptionModel
+    #: None when the term was deleted between the two reads.
+    term: TermModel | None
 
 
 def check_user_id(user_id: str) -> str:
@@ -52,14 +61,22 @@ def list_subscriptions(settings: Settings, user_id: str) -> list[SubscriptionMod
     return list(rows)
 
 
+def list_with_terms(settings: Settings, user_id: str) -> list[Listed]:
+    """A user's subscriptions with their terms, read in one batch rather than one by one."""
+    rows = list_subscriptions(settings, user_id)
+    model = bind_models(settings).terms
+    found = {t.term_id: t for t in model.batch_get([r.term_id for r in rows])} if rows else {}
+    return [Listed(row, found.get(row.term_id)) for row in rows]
+
+
 def subscribe(settings: Settings, user_id: str, term_id: str, register: Registrar) -> Subscribed:
     """Subscribe (idempotent: an existing subscription is returned with created=False)."""
     check_user_id(user_id)
-    get_term(settings, term_id)  # TermNotFound for an unknown term
+    term = get_term(settings, term_id)  # TermNotFound for an unknown term
     model = bind_models(settings).subscriptions
     existing = model.count(user_id, model.term_id == term_id, consistent_read=True)
     if existing:
-        return Subscribed(model.get(user_id, term_id, consistent_read=True), created=False)
+        return Subscribed(model.get(user_id, term_id, consistent_read=True), False, term)
     if model.count(user_id, consistent_read=True) >= MAX_SUBSCRIPTIONS:
         raise SubscriptionLimit(f"a user may have at most {MAX_SUBSCRIPTIONS} subscriptions")
     register([user_id])
@@ -69,8 +86,8 @@ def subscribe(settings: Settings, user_id: str, term_id: str, register: Registra
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
-        return Subscribed(model.get(user_id, term_id, consistent_read=True), created=False)
-    return Subscribed(row, created=True)
+        return Subscribed(model.get(user_id, term_id, consistent_read=True), False, term)
+    return Subscribed(row, True, term)
 
 
 def unsubscribe(settings: Settings, user_id: str, term_id: str) -> None:

@@ -54,6 +54,23 @@ def get_term(settings: Settings, term_id: str) -> TermModel:
         raise TermNotFound(f"no term {term_id!r}") from None
 
 
+def find_term(
+    settings: Settings, *, term_id: str | None = None, value: str | None = None
+) -> TermModel:
+    """A term by id, or by its rule exactly as written (whitespace may differ).
+
+    Lets a user subscribe to a rule they know without reading the admins' list
+    of terms: the id is a hash of the normalised value, so this is one GetItem.
+    """
+    if value is None:
+        return get_term(settings, term_id or "")
+    canonical = normalize_value(value)
+    try:
+        return get_term(settings, term_id_for(canonical))
+    except TermNotFound:
+        raise TermNotFound(f"no term with the rule {canonical!r}") from None
+
+
 def create_term(
     settings: Settings, value: str, checkers: CheckerSource, *, enabled: bool = True
 ) -> Created:

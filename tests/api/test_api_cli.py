@@ -61,6 +61,25 @@ def test_terms_commands(cli: Api, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and err == f"streamfeed: no term {term!r}\n"
 
 
+def test_subscriptions_commands_take_a_term_id_or_its_rule(
+    cli: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "terms", "add", "#owls")[0] == 0
+    term = term_id_for("#owls")
+    code, out, _ = run(capsys, "subscriptions", "add", "carol", "  #owls ")
+    assert (code, out) == (0, f"subscribed: carol -> {term}  #owls\n")
+    assert run(capsys, "subscriptions", "add", "carol", term)[1].startswith("already subscribed")
+    listed = json.loads(run(capsys, "subscriptions", "list", "carol", "--json")[1])
+    assert [(s["term_id"], s["value"]) for s in listed] == [(term, "#owls")]
+    api_view = body_of(cli.as_user("carol", "GET", "/users/me/subscriptions"))["items"]
+    assert [s["value"] for s in api_view] == ["#owls"]
+    code, _, err = run(capsys, "subscriptions", "add", "carol", "#ghost")
+    assert code == 1 and err == "streamfeed: no term with the rule '#ghost'\n"
+    assert run(capsys, "subscriptions", "remove", "carol", "#owls")[0] == 0
+    assert run(capsys, "subscriptions", "list", "carol")[2] == "carol has no subscriptions\n"
+    assert run(capsys, "subscriptions", "remove", "carol", term)[0] == 1
+
+
 def test_keys_commands_read_secrets_from_stdin_file_or_prompt(
     cli: Api, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -24,9 +24,12 @@ def test_create_read_list_disable_delete(api: Api) -> None:
     assert term["created_at"].endswith("Z")
     assert created.headers["Location"] == f"/terms/{term['term_id']}"
     path = f"/terms/{term['term_id']}"
-    assert body_of(api.as_user("alice", "GET", path))["value"] == "#python lang:en"
-    listed = body_of(api.as_user("alice", "GET", "/terms"))["items"]
+    assert body_of(api.as_admin("GET", path))["value"] == "#python lang:en"
+    listed = body_of(api.as_admin("GET", "/terms"))["items"]
     assert [t["term_id"] for t in listed] == [term["term_id"]]
+    for user_view in (api.as_user("alice", "GET", path), api.as_user("alice", "GET", "/terms")):
+        assert (user_view.status_code, body_of(user_view)["error"]) == (403, "forbidden")
+        assert "#python" not in user_view.body.decode()  # terms are the admins' business
     disabled = body_of(api.as_admin("PATCH", path, body={"enabled": False}))
     assert (disabled["enabled"], disabled["sync_state"]) == (False, "pending")
     assert api.as_admin("DELETE", path).status_code == 204

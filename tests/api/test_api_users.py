@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalicelib.models import bind_models
@@ -25,6 +26,30 @@ def test_subscribe_is_idempotent_and_registers_the_user(api: Api) -> None:
     assert users == ["alice"]
     assert api.as_user("alice", "DELETE", f"/users/me/subscriptions/{term}").status_code == 204
     assert api.as_user("alice", "DELETE", f"/users/me/subscriptions/{term}").status_code == 404
+
+
+def test_users_subscribe_by_rule_or_id_without_reading_the_terms(api: Api) -> None:
+    python = _term(api, "#python lang:en")
+    _term(api, "#secret-admin-only")
+    spaced = {"value": " #python  lang:en"}
+    by_rule = api.as_user("alice", "POST", "/users/me/subscriptions", body=spaced)
+    assert by_rule.status_code == 201
+    assert by_rule.headers["Location"] == f"/users/alice/subscriptions/{python}"
+    shown = body_of(by_rule)
+    assert (shown["term_id"], shown["value"], shown["enabled"]) == (python, "#python lang:en", True)
+    again = api.as_user("alice", "POST", "/users/alice/subscriptions", body={"term_id": python})
+    assert (again.status_code, body_of(again)["value"]) == (200, "#python lang:en")
+    listed = body_of(api.as_user("alice", "GET", "/users/me/subscriptions"))["items"]
+    assert [(s["term_id"], s["value"]) for s in listed] == [(python, "#python lang:en")]
+    assert "#secret-admin-only" not in json.dumps(listed)
+    unknown = api.as_user("alice", "POST", "/users/me/subscriptions", body={"value": "#nope"})
+    assert (unknown.status_code, body_of(unknown)["error"]) == (404, "term_not_found")
+    assert "'#nope'" in body_of(unknown)["message"]
+    for bad in ({}, {"value": "#python lang:en", "term_id": python}, {"term_id": "x"}):
+        response = api.as_user("alice", "POST", "/users/me/subscriptions", body=bad)
+        assert (response.status_code, body_of(response)["error"]) == (400, "validation_error")
+    other = api.as_user("bob", "POST", "/users/alice/subscriptions", body={"term_id": python})
+    assert other.status_code == 403
 
 
 def test_subscribing_to_an_unknown_term_is_404(api: Api) -> None:

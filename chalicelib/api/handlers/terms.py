@@ -1,4 +1,8 @@
-"""Terms: list and read (any user, to find terms to subscribe to); change (admin)."""
+"""Terms (admin): list, read, create, enable/disable, delete.
+
+Users never list terms: they subscribe by a term's id or rule and see the
+rules they follow in their own subscriptions (``handlers.users``).
+"""
 
 from __future__ import annotations
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib import subscriptions
+from chalicelib import subscriptions, terms
 from chalicelib.api.access import resolve_user
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.users import (
@@ -17,43 +15,50 @@ from chalicelib.api.schemas.users import (
     FeedPage,
     FeedQuery,
     Subscription,
+    SubscriptionCreate,
     SubscriptionList,
 )
-from chalicelib.models import SubscriptionModel, bind_models
+from chalicelib.models import SubscriptionModel, TermModel
 
 
 def _user(call: Call) -> str:
     return subscriptions.check_user_id(resolve_user(call.path["user_id"], call.me))
 
 
-def _present(call: Call, row: SubscriptionModel) -> Subscription:
-    value: str | None = None
-    enabled: bool | None = None
-    try:
-        term = bind_models(call.runtime.settings).terms.get(row.term_id)
-        value, enabled = term.value, bool(term.enabled)
-    except DoesNotExist:
-        pass
+def _present(row: SubscriptionModel, term: TermModel | None) -> Subscription:
     return Subscription(
         user_id=row.user_id,
         term_id=row.term_id,
-        value=value,
-        enabled=enabled,
+        value=term.value if term is not None else None,
+        enabled=bool(term.enabled) if term is not None else None,
         created_at=row.created_at,
     )
 
 
 def list_subscriptions(call: Call) -> Reply[SubscriptionList]:
-    rows = subscriptions.list_subscriptions(call.runtime.settings, _user(call))
-    return Reply(SubscriptionList(items=[_present(call, row) for row in rows]))
+    listed = subscriptions.list_with_terms(call.runtime.settings, _user(call))
+    return Reply(SubscriptionList(items=[_present(s.subscription, s.term) for s in listed]))
 
 
 def subscribe(call: Call) -> Reply[Subscription]:
-    feeds = call.runtime.feeds
+    return _subscribe(call, _user(call), call.path["term_id"])
+
+
+def add_subscription(call: Call) -> Reply[Subscription]:
+    """Subscribe by term id or by rule: users cannot list terms, but they know rules."""
+    body = call.body_as(SubscriptionCreate)
+    user = _user(call)
+    term = terms.find_term(call.runtime.settings, term_id=body.term_id, value=body.value)
+    return _subscribe(call, user, term.term_id)
+
+
+def _subscribe(call: Call, user: str, term_id: str) -> Reply[Subscription]:
     result = subscriptions.subscribe(
-        call.runtime.settings, _user(call), call.path["term_id"], feeds.register_users
+        call.runtime.settings, user, term_id, call.runtime.feeds.register_users
     )
-    return Reply(_present(call, result.subscription), 201 if result.created else 200)
+    location = {"Location": f"/users/{user}/subscriptions/{term_id}"}
+    out = _present(result.subscription, result.term)
+    return Reply(out, 201, location) if result.created else Reply(out, 200)
 
 
 def unsubscribe(call: Call) -> Reply[Subscription]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from chalicelib.api.schemas.common import Cursor, Input, Output, UtcTime
 from chalicelib.subscriptions import USER_ID_PATTERN
+from chalicelib.terms import MAX_RULE_LENGTH
+from chalicelib.terms.normalize import TERM_ID_PATTERN
 
 UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=USER_ID_PATTERN)]
 #: Feed content: the feeds package also caps it at 16 KB of UTF-8 (413 beyond).
@@ -26,6 +28,25 @@ class Subscription(Output):
 
 class SubscriptionList(Output):
     items: list[Subscription]
+
+
+class SubscriptionCreate(Input):
+    """Name the term by id or by its rule, exactly one of the two.
+
+    Users cannot list terms (that is for admins), so they subscribe to a rule
+    they know; the answer shows the term's id and rule.
+    """
+
+    term_id: Annotated[str, Field(max_length=21, pattern=TERM_ID_PATTERN)] | None = None
+    value: Annotated[str, Field(min_length=1, max_length=MAX_RULE_LENGTH)] | None = Field(
+        None, description="The term's rule as written, e.g. `#python lang:en`."
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.term_id is None) == (self.value is None):
+            raise ValueError("give exactly one of term_id and value")
+        return self
 
 
 class FeedQuery(Input):
