@@ -21,10 +21,12 @@ COMMANDS: dict[str, str] = {
     "settings": "chalicelib.cli.settings:settings_command",
     "token": "chalicelib.cli.token:token_command",
     "terms": "chalicelib.cli.terms:terms_group",
+    "subscriptions": "chalicelib.cli.terms:subscriptions_group",
     "keys": "chalicelib.cli.keys:keys_group",
     "stream": "chalicelib.cli.stream:stream",
     "consume": "chalicelib.cli.consume:consume",
     "fake-x": "chalicelib.fakex.cli:fake_x",
+    "api": "chalicelib.cli.api:api_command",
 }
 
 

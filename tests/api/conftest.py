@@ -2,8 +2,10 @@
 
 Every test gets its own stage (fresh table prefix, its own ``jwt-signing-key``)
 on the session's local cloud, and a Chalice test client whose requests go
-through the real built-in authorizer. Nothing reaches the real X API: unless a
-test brings the fake X server, calls to X fail as if X were unreachable.
+through the real built-in authorizer and meet API Gateway's own answers
+(``ApiClient``: the GatewayResponses, not Chalice's ``{"message": …}``).
+Nothing reaches the real X API: unless a test brings the fake X server, calls
+to X fail as if X were unreachable.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
 from app import app
 from chalicelib.api import runtime
+from chalicelib.api.localserver import ApiClient
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import AuthConfig, mint_token, read_signing_key
 from chalicelib.localcloud.bootstrap import BootstrapReport, ensure_secrets
@@ -36,7 +38,7 @@ class Api:
     """The app under test on one stage, with helpers to call it as someone."""
 
     settings: Settings
-    client: Client
+    client: ApiClient
     key: bytes
     tokens: dict[tuple[str, tuple[str, ...], int], str] = field(default_factory=dict)
 
@@ -86,7 +88,7 @@ def api_stage(stage: Settings) -> Settings:
 def api(api_stage: Settings) -> Iterator[Api]:
     runtime.install(Runtime.build(api_stage, LOCAL_AUTH, x_transport=no_x))
     try:
-        with Client(app) as client:
+        with ApiClient(app) as client:
             yield Api(api_stage, client, read_signing_key(api_stage))
     finally:
         runtime.install(None)

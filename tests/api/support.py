@@ -9,10 +9,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.test import Client
-
 from app import app
 from chalicelib.api import runtime
+from chalicelib.api.localserver import ApiClient
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import read_signing_key
 from chalicelib.localcloud import LocalCloud
@@ -28,6 +27,7 @@ BODIES: dict[str, Any] = {
     "createKeySet": {"name": "extra", "bearer_token": "AAAA-matrix-token-0001"},
     "replaceKeySet": {"bearer_token": "AAAA-matrix-token-0002"},
     "setDefaultKeySet": {"name": "main"},
+    "addSubscription": {"value": "#matrix"},
     "addFeedItem": {"content": "hello"},
     "addFeedItems": {"user_ids": ["alice", "bob"], "content": "hello both"},
     "broadcast": {"content": "hello all"},
@@ -45,7 +45,7 @@ def new_stage(cloud: LocalCloud) -> Settings:
 def api_on(settings: Settings) -> Iterator[Api]:
     runtime.install(Runtime.build(settings, LOCAL_AUTH, x_transport=no_x))
     try:
-        with Client(app) as client:
+        with ApiClient(app) as client:
             yield Api(settings, client, read_signing_key(settings))
     finally:
         runtime.install(None)
