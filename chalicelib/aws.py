@@ -28,6 +28,12 @@ _CONFIG = Config(
     read_timeout=30,
     retries={"max_attempts": 4, "mode": "standard"},
 )
+# For code that builds its requests itself and sends many of them (feed
+# fan-out): botocore's client-side validation walks every attribute of every
+# item, about a third of a 25-item batch write's client CPU (measured on
+# dynalite: 1.9 s instead of 2.9 s per 20,000 rows). DynamoDB validates again
+# on arrival. The pool fits the feed backends' thread pool with room to spare.
+_BULK_CONFIG = _CONFIG.merge(Config(parameter_validation=False, max_pool_connections=16))
 
 
 @overload
@@ -46,13 +52,23 @@ def client(settings: Settings, service: Literal["logs"]) -> CloudWatchLogsClient
 def client(settings: Settings, service: Literal["sqs"]) -> SQSClient: ...
 def client(settings: Settings, service: Service) -> Any:
     """A cached client for ``service``: one per (service, region, endpoint)."""
-    key = (service, settings.region, settings.endpoint(service))
+    return _cached(settings, service, _CONFIG)
+
+
+def bulk_dynamodb(settings: Settings) -> DynamoDBClient:
+    """A cached DynamoDB client without client-side validation, for bulk writers."""
+    found: DynamoDBClient = _cached(settings, "dynamodb", _BULK_CONFIG)
+    return found
+
+
+def _cached(settings: Settings, service: Service, config: Config) -> Any:
+    key = (service, settings.region, settings.endpoint(service), config is _BULK_CONFIG)
     with _LOCK:
         found = _CLIENTS.get(key)
         if found is None:
             # A session per client: boto3's default session is not thread-safe to share.
             session = boto3.session.Session()
-            found = session.client(service, region_name=key[1], endpoint_url=key[2], config=_CONFIG)
+            found = session.client(service, region_name=key[1], endpoint_url=key[2], config=config)
             _CLIENTS[key] = found
         return found
 
@@ -73,5 +89,5 @@ def close_clients() -> None:
         _CLIENTS.clear()
 
 
-_CLIENTS: dict[tuple[str, str, str | None], Any] = {}
+_CLIENTS: dict[tuple[str, str, str | None, bool], Any] = {}
 _LOCK = threading.Lock()

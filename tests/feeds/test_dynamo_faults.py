@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import bulk_dynamodb
 from chalicelib.feeds import Feeds, FeedStoreError
-from chalicelib.feeds.backends.client import feeds_client
 from chalicelib.feeds.backends.counters import GUARD_MAX
 from chalicelib.feeds.backends.dynamo import DynamoBackend
 from chalicelib.feeds.backends.fanout import FanoutBackend
@@ -71,7 +71,7 @@ def make_backend(
 
 
 def real_client(stage: Settings) -> Any:
-    return feeds_client(stage)
+    return bulk_dynamodb(stage)
 
 
 def test_unprocessed_items_are_retried_with_backoff(make_backend: Any, stage: Settings) -> None:

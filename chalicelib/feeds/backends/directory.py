@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws import bulk_dynamodb
 from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, chunks
-from chalicelib.feeds.backends.client import feeds_client
 from chalicelib.feeds.backends.counters import is_condition_failure
 from chalicelib.feeds.backends.dynamo import run_all
 from chalicelib.feeds.protocol import BroadcastJob, UserPage
@@ -37,7 +37,7 @@ class DynamoUserDirectory:
 
     def __init__(self, settings: Settings, client: DynamoDBClient | None = None) -> None:
         self.models: Models = bind_models(settings)
-        self.client = client if client is not None else feeds_client(settings)
+        self.client = client if client is not None else bulk_dynamodb(settings)
         self.table = str(self.models.users.Meta.table_name)
 
     def users_after(self, after: str | None, limit: int) -> UserPage:
@@ -71,7 +71,7 @@ class DynamoJobStore:
 
     def __init__(self, settings: Settings, client: DynamoDBClient | None = None) -> None:
         self.models: Models = bind_models(settings)
-        self.client = client if client is not None else feeds_client(settings)
+        self.client = client if client is not None else bulk_dynamodb(settings)
         self.table = str(self.models.control.Meta.table_name)
 
     def load_job(self, job_id: str) -> BroadcastJob | None:

@@ -21,8 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
+from chalicelib.aws import bulk_dynamodb
 from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, RawItem, chunks
-from chalicelib.feeds.backends.client import feeds_client
 from chalicelib.feeds.backends.counters import FeedCounters
 from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.protocol import ReadWindow
@@ -75,7 +75,7 @@ class DynamoBackend(abc.ABC):
     ) -> None:
         self.settings = settings
         self.models: Models = bind_models(settings)
-        self.client: DynamoDBClient = client if client is not None else feeds_client(settings)
+        self.client: DynamoDBClient = client if client is not None else bulk_dynamodb(settings)
         self.batcher = Batcher(self.client, sleep=sleep)
         self.max_length = settings.feed_max_length
         self.counters = FeedCounters(
