@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from chalice.test import Client
 
 from app import app
 from chalicelib.api import runtime
@@ -38,7 +39,7 @@ class Api:
     """The app under test on one stage, with helpers to call it as someone."""
 
     settings: Settings
-    client: ApiClient
+    client: Client  # an ApiClient (its __enter__ is typed as Client)
     key: bytes
     tokens: dict[tuple[str, tuple[str, ...], int], str] = field(default_factory=dict)
 

@@ -30,6 +30,7 @@ from tests.api.support import cli_env, new_stage
 from tests.conftest import PROJECT_ROOT
 
 STREAMFEED = Path(sys.executable).with_name("streamfeed")
+pytestmark = pytest.mark.xdist_group("streamfeed-api")  # one worker starts one server
 
 
 @dataclass
@@ -92,12 +93,10 @@ def read_url(process: subprocess.Popen[str], log: Path, timeout: float) -> str:
     raise AssertionError(f"streamfeed api did not start: {log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    settings = new_stage(local_cloud)
+def start(settings: Settings, log: Path) -> Server:
+    """``streamfeed api --port 0`` on ``settings``' stage, as the demo launches it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMFEED_")}
     env.update(cli_env(settings))
-    log = tmp_path_factory.mktemp("api") / "stderr.log"
     with log.open("w") as stderr:  # a file, not a pipe: request logs can never block it
         process = subprocess.Popen(
             [str(STREAMFEED), "api", "--port", "0"],
@@ -109,10 +108,25 @@ def server(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) ->
         )
     address = read_url(process, log, timeout=60)
     host, _, port = address.rpartition(":")
-    yield Server(settings, process, host, int(port), log)
-    if process.poll() is None:
-        process.kill()
-        process.communicate()
+    return Server(settings, process, host, int(port), log)
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.kill()
+    server.process.communicate()
+
+
+@pytest.fixture(scope="module")
+def stage(local_cloud: LocalCloud) -> Settings:
+    return new_stage(local_cloud)
+
+
+@pytest.fixture(scope="module")
+def server(stage: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start(stage, tmp_path_factory.mktemp("api") / "stderr.log")
+    yield running
+    stop(running)
 
 
 def gateway_body(kind: str) -> Any:
@@ -197,9 +211,14 @@ def test_an_authorizer_that_cannot_start_denies_in_our_shape(
     assert (response.status_code, json.loads(response.body)) == (403, gateway_body("ACCESS_DENIED"))
 
 
-def test_sigterm_stops_it_cleanly(server: Server) -> None:
-    server.process.send_signal(signal.SIGTERM)
-    server.process.communicate(timeout=15)
+def test_sigterm_stops_it_cleanly(stage: Settings, tmp_path: Path) -> None:
+    server = start(stage, tmp_path / "stderr.log")
+    try:
+        assert server.call("GET", "/health").status == 200
+        server.process.send_signal(signal.SIGTERM)
+        server.process.communicate(timeout=15)
+    finally:
+        stop(server)
     err = server.log.read_text()
     assert server.process.returncode == 0, err
     assert err.rstrip().endswith("streamfeed API stopped")
