@@ -1,0 +1,107 @@
+"""``python -m bench``: run the benchmarks and write BENCHMARKS.md.
+
+    python -m bench                       # full run (make bench), writes BENCHMARKS.md
+    python -m bench --scale quick         # make bench-quick: under two minutes
+    python -m bench --only 2,3 --out /tmp/b.md
+
+A figure that crashes is reported (and makes the exit status 1, which is what
+the smoke test watches); a figure that misses its goal is only reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import report
+from bench.cloud import BenchCloud
+from bench.context import Context
+from bench.harness import PROJECT_ROOT, SCALES, Figure, log, save_figures
+from chalicelib.localcloud import LocalCloud
+
+Runner = Callable[[Context], Figure]
+
+
+#: Figure key -> the module that measures it, in the order they run (the cost model last,
+#: since it prices what the others measured).
+FIGURES = {
+    "2": "bench.shipping",
+    "3": "bench.consumer_cost",
+    "4": "bench.feeds_bench",
+    "1": "bench.streamer_throughput",
+    "6": "bench.memory",
+    "5": "bench.end_to_end",
+    "scaling": "bench.scaling",
+    "7": "bench.cost_model",
+}
+
+
+def runner_for(key: str) -> Runner:
+    run: Runner = importlib.import_module(FIGURES[key]).run
+    return run
+
+
+def run_all(
+    scale_name: str,
+    only: set[str] | None,
+    work: Path,
+    cloud: LocalCloud | None = None,
+) -> list[Figure]:
+    scale = SCALES[scale_name]
+    results: list[Figure] = []
+    with BenchCloud(cloud) as bench_cloud:
+        ctx = Context(scale, bench_cloud, work)
+        for key in FIGURES:
+            if only and key not in only:
+                continue
+            log(f"figure {key}: start ({scale.name})")
+            started = time.perf_counter()
+            try:
+                figure = runner_for(key)(ctx)
+            except Exception as exc:
+                traceback.print_exc()
+                figure = Figure(key, f"figure {key}", error=f"{type(exc).__name__}: {exc}")
+            figure.seconds = time.perf_counter() - started
+            log(f"figure {key}: done in {figure.seconds:.1f} s")
+            for row in figure.rows:
+                mark = {True: "met", False: "MISSED", None: ""}[row.met]
+                log(f"  {row.measure}: {row.value} {row.unit} {row.goal} {mark}")
+            results.append(figure)
+    return results
+
+
+def main(argv: list[str] | None = None, cloud: LocalCloud | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--only", default="", help="comma-separated figure keys (1-7, scaling)")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
+    parser.add_argument("--work", type=Path, default=None, help="where corpora and logs go")
+    args = parser.parse_args(argv)
+    only = {k.strip() for k in args.only.split(",") if k.strip()} or None
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(key, "bench")  # the emulators take any; never real ones
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="streamfeed-bench-work-") as tmp:
+        work = args.work or Path(tmp)
+        results = run_all(args.scale, only, work, cloud)
+    elapsed = time.perf_counter() - started
+    default_out = args.out.resolve() == (PROJECT_ROOT / "BENCHMARKS.md").resolve()
+    raw = PROJECT_ROOT / ".streamfeed" / "bench" / "full.json" if default_out else None
+    save_figures(results, raw or args.out.with_suffix(".json"))
+    text = report.render(results, scale=args.scale, elapsed=elapsed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(report.summary_table(results))
+    log(f"wrote {args.out} ({elapsed:.0f} s in all)")
+    return 1 if any(f.error for f in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The servers a benchmark runs against: the local cloud, stages on it, a fake X process.
+
+Every benchmark gets a fresh stage (its own name prefix, so its own tables and
+stream) on one local cloud, like the tests do. The fake X runs as its own
+process (``streamfeed fake-x``) so that its CPU is never counted as the
+client's, and a client measured in its own process sees the real socket.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from bench.harness import STREAMFEED, env_without_proxies
+from chalicelib.fakex.testing import FakeXClient
+from chalicelib.localcloud import LocalCloud, LocalCloudConfig
+from chalicelib.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
+from chalicelib.settings import Settings, env_name
+
+#: Filter terms every benchmark streams: (rule value, tag = term id).
+RULES: Final = (
+    ("python", "term-python"),
+    ("#ai", "term-ai"),
+    ("cats OR dogs", "term-pets"),
+    ("coffee", "term-coffee"),
+    ("rain", "term-weather"),
+)
+TERM_IDS: Final = tuple(tag for _, tag in RULES)
+
+
+class BenchCloud:
+    """A local cloud (started here, or one a test session already runs) and its stages."""
+
+    def __init__(self, cloud: LocalCloud | None = None) -> None:
+        self._owned = cloud is None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if cloud is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="streamfeed-bench-")
+            config = LocalCloudConfig(data_dir=Path(self._tmp.name) / "cloud")
+            cloud = LocalCloud(config, Settings(name_prefix="bench"))
+        self.cloud = cloud
+
+    def __enter__(self) -> BenchCloud:
+        if self._owned:
+            self.cloud.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._owned:
+            self.cloud.stop(save=False)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def stage(self, *, shards: int = 1, stream: bool = True, **changes: Any) -> Settings:
+        """Settings of a fresh stage; every resource exists (tables only without ``stream``)."""
+        prefix = f"b{uuid.uuid4().hex[:10]}"
+        settings = self.cloud.settings(name_prefix=prefix, stream_shards=shards, **changes)
+        if stream:
+            bootstrap(settings)
+        else:
+            ensure_tables(settings, BootstrapReport())
+        return settings
+
+    def env(self, settings: Settings, **extra: str) -> dict[str, str]:
+        """Environment for a child process that should reach ``settings``' stage."""
+        env = env_without_proxies()
+        env.update(self.cloud.env)
+        env[env_name("name_prefix")] = settings.prefix
+        env[env_name("stream_shards")] = str(settings.stream_shards)
+        env.update(extra)
+        return env
+
+
+class FakeXProcess:
+    """``streamfeed fake-x`` in a child process; ``client`` speaks its control API."""
+
+    def __init__(self, rate: float, *, seed: int = 0, keepalive: float = 5.0) -> None:
+        self.process = subprocess.Popen(
+            [STREAMFEED, "fake-x", "--rate", str(rate), "--seed", str(seed),
+             "--keepalive", str(keepalive), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env_without_proxies(),
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        found = re.search(r"http://\S+", line)
+        if found is None:
+            self.process.kill()
+            raise RuntimeError(f"fake-x did not start: {line!r}")
+        self.url = found.group(0)
+        self.client = FakeXClient(self.url)
+
+    def add_rules(self, rules: tuple[tuple[str, str], ...] = RULES) -> None:
+        self.client.add_rules(*rules)
+
+    def wait_closed(self, timeout: float = 10.0) -> None:
+        """Until the fake has seen the last client go (it serves one connection per stream)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.client.state()["open"]["filtered"]:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("fake-x still holds the previous stream connection")
+
+    def sent(self) -> int:
+        return int(self.client.state()["sent"])
+
+    def stop(self) -> None:
+        self.client.session.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> FakeXProcess:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

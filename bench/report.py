@@ -1,0 +1,148 @@
+"""Render BENCHMARKS.md: the summary table, the machine, the date, how to reproduce, details.
+
+The summary lists every figure's rows with its goal; each figure then gets
+its own section with the measurements behind the numbers, and, where a goal
+was missed, the profile that shows where the time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import PROJECT_ROOT, Figure, fmt
+
+TITLE_ORDER = ("1", "2", "3", "4", "5", "6", "7", "scaling")
+
+
+def _ordered(figures: list[Figure]) -> list[Figure]:
+    rank = {key: i for i, key in enumerate(TITLE_ORDER)}
+    return sorted(figures, key=lambda f: rank.get(f.key, 99))
+
+
+def _verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: ""}[met]
+
+
+def summary_table(figures: list[Figure]) -> str:
+    lines = ["| # | measure | value | goal | |", "|---|---|---|---|---|"]
+    for figure in _ordered(figures):
+        if figure.error:
+            lines.append(f"| {figure.key} | {figure.title} | failed: {figure.error} | | |")
+        for row in figure.rows:
+            value = f"{fmt(row.value)} {row.unit}".strip()
+            lines.append(
+                f"| {figure.key} | {row.measure} | {value} | {row.goal} | {_verdict(row.met)} |"
+            )
+    return "\n".join(lines)
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores (shared with other work: CPU-seconds, "
+        "medians and alternation are used where it matters)",
+        f"- memory: {memory:.0f} GiB; OS: {platform.platform()}",
+        f"- Python {sys.version.split()[0]}; Node {_command(['node', '--version'])}; "
+        f"emulators: {_emulators()}",
+        f"- load average when the report was written: {_load()}",
+    ]
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _emulators() -> str:
+    versions = []
+    for package in ("dynalite", "kinesis-local"):
+        try:
+            data = json.loads(
+                (PROJECT_ROOT / "node_modules" / package / "package.json").read_text()
+            )
+            versions.append(f"{package} {data['version']}")
+        except (OSError, ValueError, KeyError):
+            versions.append(f"{package} ?")
+    try:
+        import moto
+
+        versions.append(f"moto {moto.__version__}")
+    except ImportError:
+        versions.append("moto ?")
+    return ", ".join(versions)
+
+
+def _command(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, cwd=PROJECT_ROOT)
+    except OSError:
+        return "?"
+    return done.stdout.strip() or "?"
+
+
+def render(figures: list[Figure], *, scale: str, elapsed: float) -> str:
+    commit = _command(["git", "rev-parse", "--short", "HEAD"])
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out = [
+        "# Benchmarks",
+        "",
+        f"Written by `python -m bench --scale {scale}` on {date} at commit `{commit}`; "
+        f"the run took {elapsed / 60:.1f} minutes. Benchmarks print what they measured and "
+        "never fail on a number; a goal that is missed says so here, with a profile.",
+        "",
+        "## Every figure",
+        "",
+        summary_table(figures),
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## How to reproduce",
+        "",
+        "```bash",
+        "make bench          # the full run (this file): starts its own local cloud and fake X",
+        "make bench-quick    # under two minutes: .streamfeed/bench/BENCHMARKS-quick.md",
+        ".venv/bin/python -m bench --only 3,4 --out /tmp/b.md   # some figures only",
+        "```",
+        "",
+        "Everything runs on loopback: the local cloud (dynalite, kinesis-mock, moto) and the "
+        "fake X server. Nothing reaches X or AWS. The code is in `bench/` (one module per "
+        "figure); raw results are also saved as JSON next to the report "
+        "(`.streamfeed/bench/full.json` for this file).",
+        "",
+    ]
+    for figure in _ordered(figures):
+        out += _section(figure)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _section(figure: Figure) -> list[str]:
+    heading = f"Figure {figure.key}" if figure.key.isdigit() else figure.key.capitalize()
+    out = [f"## {heading}: {figure.title}", ""]
+    if figure.error:
+        out += [f"This benchmark failed: `{figure.error}`", ""]
+    for row in figure.rows:
+        goal = f" (goal {row.goal}: {_verdict(row.met).strip('*')})" if row.goal else ""
+        out.append(f"- {row.measure}: **{fmt(row.value)} {row.unit}**{goal}")
+    if figure.rows:
+        out.append("")
+    for detail in figure.details:
+        out += [detail, ""]
+    for name, text in figure.profiles.items():
+        out += [f"Profile: {name}", "", "```text", text, "```", ""]
+    out += [f"_Ran in {figure.seconds:.0f} s._", ""]
+    return out
