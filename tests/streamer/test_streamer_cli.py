@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -36,13 +36,35 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
-def start(settings: Settings, *args: str, **extra: str) -> subprocess.Popen[str]:
+def start(
+    settings: Settings, *args: str, log: Path | None = None, **extra: str
+) -> subprocess.Popen[str]:
+    """``streamfeed stream ARGS`` in the background; stderr to ``log`` to watch it live."""
     return subprocess.Popen(
         [STREAMFEED, "stream", *args],
         env=settings_env(settings, **extra),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.PIPE if log is None else log.open("w"),
         text=True,
+    )
+
+
+def logged(log: Path, text: str) -> Callable[[], bool]:
+    return lambda: log.exists() and text in log.read_text()
+
+
+def run_stream(
+    settings: Settings, *args: str, stdin: str | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``streamfeed stream ARGS`` to completion, output captured."""
+    return subprocess.run(
+        [STREAMFEED, "stream", *args],
+        env=settings_env(settings, **extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -135,28 +157,13 @@ def test_to_file_from_file_and_stdin_round_trip(live: Settings, tmp_path: Path) 
     lines = _stream_lines(50)
     source.write_bytes(b"\n".join(lines) + b"\n")
     copy = tmp_path / "copy.jsonl"
-    result = subprocess.run(
-        [STREAMFEED, "stream", "--from-file", str(source), "--to-file", str(copy)],
-        env=settings_env(live),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(live, "--from-file", str(source), "--to-file", str(copy))
     assert result.returncode == 0, result.stderr
     assert [orjson.loads(x) for x in copy.read_bytes().splitlines()] == [
         orjson.loads(x) for x in lines
     ]
     again = tmp_path / "again.jsonl"
-    result = subprocess.run(
-        [STREAMFEED, "stream", "--from-file", "-", "--to-file", str(again)],
-        env=settings_env(live),
-        input=copy.read_text(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(live, "--from-file", "-", "--to-file", str(again), stdin=copy.read_text())
     assert result.returncode == 0, result.stderr
     assert again.read_bytes() == copy.read_bytes()
 
@@ -168,14 +175,7 @@ def test_from_file_reports_bad_lines_and_ships_the_rest_to_kinesis(
     good = _stream_lines(3)
     bare = b'{"id":"77","text":"a bare tweet object"}'
     source.write_bytes(b"\n".join([good[0], b"{oops", good[1], b"[1]", bare, good[2]]) + b"\n")
-    result = subprocess.run(
-        [STREAMFEED, "stream", "--from-file", str(source)],
-        env=settings_env(live),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(live, "--from-file", str(source))
     assert result.returncode == 0, result.stderr
     err = result.stderr.splitlines()
     assert err[0].startswith("line 2: invalid JSON")
@@ -194,14 +194,7 @@ def test_capture_retweets_on_and_off(
     source = tmp_path / "rt.jsonl"
     source.write_bytes(orjson.dumps(RETWEET) + b"\n")
     out = tmp_path / "out.jsonl"
-    result = subprocess.run(
-        [STREAMFEED, "stream", "--from-file", str(source), "--to-file", str(out), capture],
-        env=settings_env(live),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(live, "--from-file", str(source), "--to-file", str(out), capture)
     assert result.returncode == 0, result.stderr
     written = [orjson.loads(x) for x in out.read_bytes().splitlines()]
     assert [[w["data"]["id"]] for w in written] == expected
@@ -217,14 +210,7 @@ def test_capture_retweets_on_and_off(
 def test_bad_input_is_a_one_line_error(
     live: Settings, args: list[str], extra: dict[str, str], message: str
 ) -> None:
-    result = subprocess.run(
-        [STREAMFEED, "stream", *args],
-        env=settings_env(live, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(live, *args, **extra)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -239,31 +225,24 @@ def test_bad_credentials_stop_without_supervision_and_restart_with_it(
     )
     put_keyset(settings, "main", "wrong-token")
     add_term(settings, "t1", "python")
-    result = subprocess.run(
-        [STREAMFEED, "stream"],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_stream(settings)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         "streamfeed: X refused the credentials (HTTP 401)"
     )
 
-    supervised = start(settings, "--prevent-exit")
+    log = tmp_path / "supervised.log"
+    supervised = start(settings, "--prevent-exit", log=log)
     try:
-        time.sleep(4)  # long enough for a failure and a restart
+        wait_until(logged(log, "restarting in"), timeout=60, what="a failure and a restart")
         assert supervised.poll() is None  # still alive: it restarts after the failure
         supervised.send_signal(signal.SIGTERM)
-        _, err = supervised.communicate(timeout=30)
+        supervised.communicate(timeout=30)
     finally:
         if supervised.poll() is None:
             supervised.kill()
-    assert supervised.returncode == 0, err
-    assert "restarting in" in err
+    assert supervised.returncode == 0, log.read_text()
 
 
 def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
@@ -305,16 +284,16 @@ def test_supervised_streamer_waits_for_a_key_set(
         update={"x_api_url": fake_x.url, "local_dir": str(tmp_path), "poll_interval": 0.3}
     )
     add_term(settings, "t1", "python")
-    process = start(settings, "--prevent-exit")
+    log = tmp_path / "supervised.log"
+    process = start(settings, "--prevent-exit", log=log)
     try:
-        time.sleep(2)
+        wait_until(logged(log, "retrying in"), timeout=60, what="no key set: retrying")
         assert process.poll() is None  # no key set yet: it waits instead of exiting
         put_keyset(settings, "main", fake_x.bearer_token)
         wait_until(lambda: fake_x.state()["connections"] == 1, timeout=30, what="connect")
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=40)
+        process.communicate(timeout=40)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0, err
-    assert "retrying in" in err
+    assert process.returncode == 0, log.read_text()
