@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
@@ -11,6 +12,8 @@ from types import FrameType
 import click
 
 from chalicelib.cli.errors import CliError
+from chalicelib.errors import ServiceError
+from chalicelib.keysets import KeySetError as KeysetFailure
 from chalicelib.localcloud import LocalCloud, LocalCloudConfig, LocalCloudError, envfile
 from chalicelib.settings import SettingsError, load_settings
 
@@ -142,9 +145,128 @@ def env(data_dir: Path | None) -> None:
 
 @click.command("demo")
 @_ports
+@click.option(
+    "--api-port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port of the HTTPS API (0 picks a free port).",
+)
+@click.option(
+    "--fakex-port", type=click.IntRange(0, 65535), default=0, help="Fake X port (0: free)."
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, max=10_000),
+    default=5.0,
+    show_default=True,
+    help="Matching tweets per second from the fake X server.",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.2, max=60),
+    default=2.0,
+    show_default=True,
+    help="Seconds between the streamer's terms polls (new terms become rules this fast).",
+)
+@click.option(
+    "--x-api-url",
+    default=None,
+    metavar="URL",
+    help="Stream from this X (e.g. https://api.twitter.com) instead of the fake server.",
+)
+@click.option("--keys", "keys_name", default=None, help="Key set to stream with (real X).")
+@click.option(
+    "--bearer-token-file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Read an X bearer token from this file ('-': stdin), store it as key set demo-x "
+    "and stream from the real X (or --x-api-url) with it.",
+)
+@click.option(
+    "--to-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The streamer appends tweets to this file instead of Kinesis (replay it later "
+    "with streamfeed stream --from-file).",
+)
+@click.option(
+    "--summary-every",
+    type=click.FloatRange(min=0.2),
+    default=None,
+    hidden=True,
+    help="Seconds between summary lines (default 1 on a terminal, else 5).",
+)
 def demo(
-    dynamodb_port: int, kinesis_port: int, moto_port: int, data_dir: Path | None, timeout: float
+    dynamodb_port: int,
+    kinesis_port: int,
+    moto_port: int,
+    data_dir: Path | None,
+    timeout: float,
+    api_port: int,
+    fakex_port: int,
+    rate: float,
+    poll_interval: float,
+    x_api_url: str | None,
+    keys_name: str | None,
+    bearer_token_file: str | None,
+    to_file: Path | None,
+    summary_every: float | None,
 ) -> None:
-    """The main job on one machine: start the local cloud and show what runs."""
-    _, cloud = _config(dynamodb_port, kinesis_port, moto_port, data_dir, timeout)
-    _run(cloud, banner=True)
+    """The whole system on this machine: local cloud, X, streamer, consumer, API.
+
+    Streams from the fake X server unless a real key set is stored (or
+    --x-api-url / --keys / --bearer-token-file say otherwise), seeds demo
+    terms, users and subscriptions on the first run, prints the API and status
+    page URLs, tokens and example curls, then a live summary until Ctrl-C.
+    """
+    from chalicelib.composition import CompositionError
+    from chalicelib.demo.run import DemoOptions, run_demo
+    from chalicelib.demo.xsource import XChoiceError
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    if x_api_url is not None and not x_api_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http:// or https:// URL", param_hint="--x-api-url")
+    options = DemoOptions(
+        data_dir=data_dir or Path(settings.local_dir),
+        api_port=api_port,
+        fakex_port=fakex_port,
+        dynamodb_port=dynamodb_port,
+        kinesis_port=kinesis_port,
+        moto_port=moto_port,
+        rate=rate,
+        poll_interval=poll_interval,
+        x_api_url=x_api_url.rstrip("/") if x_api_url else None,
+        keys=keys_name,
+        bearer_token=_read_token(bearer_token_file) if bearer_token_file else None,
+        to_file=to_file.resolve() if to_file else None,
+        timeout=timeout,
+        summary_every=summary_every,
+    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        run_demo(options)
+    except (CompositionError, LocalCloudError, XChoiceError) as exc:
+        raise CliError(str(exc)) from None
+    except (KeysetFailure, ServiceError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def _read_token(source: str) -> str:
+    """The first line of a file (or stdin): tokens never go on the command line."""
+    try:
+        if source == "-":
+            token = sys.stdin.readline(4096).strip()
+        else:
+            with Path(source).open(encoding="utf-8") as handle:
+                token = handle.readline(4096).strip()
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read it ({exc.strerror})", param_hint="--bearer-token-file"
+        ) from None
+    if not token:
+        raise click.BadParameter("it is empty", param_hint="--bearer-token-file")
+    return token

@@ -2,9 +2,9 @@
 
 See the package docstring for the API. The order matters: the local cloud
 first (everything needs it), then fake X, the consumer and the API together,
-then the streamer once X answers (so its first rule sync finds X). Stopping
-runs the other way round: the streamer first (its SIGTERM flushes to Kinesis),
-then the rest, then the cloud, each by its own process group.
+then the streamer once X answers (so its first rule sync finds X). Stopping:
+fake X, then the streamer (its SIGTERM flushes to Kinesis), then the rest,
+then the cloud, each by its own process group.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from botocore.config import Config
-
-from chalicelib import aws
 from chalicelib.auth import mint_token
 from chalicelib.auth.config import load_auth_config
 from chalicelib.composition import commands, proctree
@@ -34,7 +32,7 @@ from chalicelib.composition.config import (
     CompositionConfig,
     Endpoints,
 )
-from chalicelib.composition.emf import ConsumerTotals, MetricsBridge
+from chalicelib.composition.emf import ConsumerTotals, EmfReader
 from chalicelib.composition.keys import ensure_keyset
 from chalicelib.composition.readiness import CompositionError, died, wait_http, wait_until
 from chalicelib.fakex.testing import FakeXClient
@@ -49,7 +47,6 @@ from chalicelib.status.report import parse_time
 
 #: How often ``tick`` saves moto's state when the composition owns the cloud.
 SNAPSHOT_EVERY = 15.0
-_METRICS_CLIENT = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
 
 
 class Composition:
@@ -72,11 +69,12 @@ class Composition:
         self._owns_cloud = cloud is None
         self._base_settings = settings
         self._settings: Settings | None = None
+        self._cloud_settings: Settings | None = None
         self.launches: dict[str, commands.Launch] = {}
         self.processes: dict[str, ManagedProcess] = {}
         self.env: dict[str, str] = {}
         self.endpoints: Endpoints | None = None
-        self.bridge: MetricsBridge | None = None
+        self.emf: EmfReader | None = None
         self._last_snapshot = time.monotonic()
         self._started_at = 0.0
         self._stopped = False
@@ -97,10 +95,9 @@ class Composition:
 
     def _start(self, prepare: Callable[[Settings], None] | None) -> Endpoints:
         cfg = self.config
-        cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._started_at = time.time()
         deadline = time.monotonic() + cfg.start_timeout
-        settings = self._start_cloud()
+        settings = self.start_cloud()
         assert self.cloud is not None
         fake = cfg.runs(FAKEX)
         fakex_port = claim(cfg.host, cfg.fakex_port, "fake X") if fake else 0
@@ -116,13 +113,8 @@ class Composition:
             self.cloud.env, cfg, name_prefix=settings.name_prefix, x_api_url=x_url, keys_name=keys
         )
         if cfg.runs(CONSUMER):
-            cloudwatch = (
-                aws.new_client(settings, "cloudwatch", _METRICS_CLIENT)
-                if cfg.forward_metrics
-                else None
-            )
-            self.bridge = MetricsBridge(cfg.log_path(CONSUMER), cloudwatch)
-            self.bridge.start()
+            self.emf = EmfReader(cfg.log_path(CONSUMER))
+            self.emf.start()
         first = [
             commands.fakex_launch(cfg, fakex_port) if fake else None,
             commands.consumer_launch(cfg) if cfg.runs(CONSUMER) else None,
@@ -152,8 +144,28 @@ class Composition:
         )
         return self.endpoints
 
+    def start_cloud(self) -> Settings:
+        """Start (or attach to) the local cloud only; ``start`` calls it, idempotently.
+
+        Call it first to look at stored data before choosing the rest of the
+        configuration (the demo picks its X from the stored key sets), then
+        :meth:`reconfigure` and :meth:`start`.
+        """
+        if self._cloud_settings is not None:
+            return self._cloud_settings
+        self._cloud_settings = self._start_cloud()
+        return self._cloud_settings
+
+    def reconfigure(self, **changes: Any) -> CompositionConfig:
+        """Change component fields (X URL, key set, rates …) before ``start``."""
+        if self.processes:
+            raise CompositionError("reconfigure before start, not while running")
+        self.config = replace(self.config, **changes)
+        return self.config
+
     def _start_cloud(self) -> Settings:
         cfg = self.config
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
         if self.cloud is None:
             cloud_config = LocalCloudConfig(
                 data_dir=cfg.data_dir,
@@ -190,18 +202,22 @@ class Composition:
         if self._stopped:
             return
         self._stopped = True
-        streamer = self.processes.get(STREAMER)
-        if streamer is not None:
-            streamer.stop()  # first: it flushes what it holds to Kinesis
-        rest = [p for name, p in self.processes.items() if name != STREAMER]
+        # The source first: the streamer then has everything fake X's ledger
+        # says was sent, and a streamer blocked on a silent connection (a
+        # stall) wakes up at once. Then the streamer, whose SIGTERM flushes
+        # what it holds to Kinesis, then the rest together.
+        for name in (FAKEX, STREAMER):
+            if name in self.processes:
+                self.processes[name].stop()
+        rest = [p for name, p in self.processes.items() if name not in (FAKEX, STREAMER)]
         threads = [threading.Thread(target=p.stop, name=f"stop-{p.name}") for p in rest]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        if self.bridge is not None:
+        if self.emf is not None:
             with contextlib.suppress(Exception):
-                self.bridge.stop()
+                self.emf.stop()
         if self._owns_cloud and self.cloud is not None:
             self.cloud.stop()
 
@@ -294,7 +310,7 @@ class Composition:
 
     def consumer_totals(self) -> ConsumerTotals:
         """What the consumer reported (stored, feed items, lag) since the start."""
-        return self.bridge.totals if self.bridge is not None else ConsumerTotals()
+        return self.emf.totals if self.emf is not None else ConsumerTotals()
 
     def wait_for_state(self, state: str, timeout: float = 30.0) -> dict[str, Any]:
         """Until this run's streamer says ``state`` (e.g. "connected"); its status record.

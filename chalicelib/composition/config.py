@@ -63,9 +63,6 @@ class CompositionConfig:
     components: tuple[str, ...] = COMPONENTS
     #: Extra environment for every child (``STREAMFEED_LOG_LEVEL`` …).
     env: Mapping[str, str] = field(default_factory=dict)
-    #: Forward the consumer's EMF metrics to the local CloudWatch, as Lambda's
-    #: log pipeline does on AWS, so ``GET /status`` counts what was stored.
-    forward_metrics: bool = True
     start_timeout: float = 90.0
 
     def __post_init__(self) -> None:

@@ -1,30 +1,24 @@
-"""The consumer's metrics, locally: read its EMF lines, count them, forward them.
+"""The consumer's metrics as the demo sees them: its EMF lines, read from its log.
 
 On AWS the consumer's Embedded Metric Format lines go from stdout to CloudWatch
-Logs, and CloudWatch turns them into metrics; the status page and dashboard
-read those. Locally nothing does that, so ``GET /status`` would show no
-stored tweets. :class:`MetricsBridge` plays CloudWatch's part: it follows the
-consumer's log file, parses each EMF document (:func:`parse_emf`, pure), keeps
-running totals for the demo's live summary, and puts the same data points into
-the local CloudWatch (moto) with ``PutMetricData``.
+Logs, which turns them into metrics. Locally ``streamfeed consume`` puts its
+counts to the local CloudWatch itself (for ``GET /status``); the composition
+only needs running totals for the demo's live summary and for tests, without
+a CloudWatch round trip. :class:`EmfReader` follows the consumer's log
+file, parses each EMF document (:func:`parse_emf`, pure) and adds it up. It
+reads the very lines Lambda would ship, so the totals are the Lambda's counts.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from chalicelib.telemetry import names
 
-log = logging.getLogger(__name__)
-
-#: PutMetricData takes at most 1,000 data points per call.
-_MAX_DATUMS: Final = 500
 _COUNTERS: Final = {
     names.TWEETS_STORED: "tweets_stored",
     names.DUPLICATES_SKIPPED: "duplicates_skipped",
@@ -80,25 +74,9 @@ def _values(raw: Any) -> tuple[float, ...]:
     return tuple(float(value) for value in items)
 
 
-def metric_data(doc: EmfDocument) -> list[dict[str, Any]]:
-    """The ``PutMetricData`` entries CloudWatch would extract from ``doc``."""
-    when = datetime.fromtimestamp(doc.timestamp_ms / 1000, UTC)
-    dimensions = [{"Name": k, "Value": v} for k, v in doc.dimensions.items()]
-    return [
-        {
-            "MetricName": metric.name,
-            "Dimensions": dimensions,
-            "Timestamp": when,
-            "Values": list(metric.values),
-            "Unit": metric.unit,
-        }
-        for metric in doc.metrics
-    ]
-
-
 @dataclass(frozen=True)
 class ConsumerTotals:
-    """What the consumer reported since the bridge started."""
+    """What the consumer reported since the reader started."""
 
     tweets_stored: int = 0
     duplicates_skipped: int = 0
@@ -144,12 +122,11 @@ class LogTail:
         return [line.decode("utf-8", "replace") for line in lines]
 
 
-class MetricsBridge:
-    """Follows the consumer's log; totals for the summary, data points for CloudWatch."""
+class EmfReader:
+    """Follows the consumer's log in a thread and keeps its totals."""
 
-    def __init__(self, path: Path, cloudwatch: Any | None, every: float = 0.5) -> None:
+    def __init__(self, path: Path, every: float = 0.5) -> None:
         self.tail = LogTail(path)
-        self.cloudwatch = cloudwatch
         self.every = every
         self._totals = ConsumerTotals()
         self._lock = threading.Lock()
@@ -162,7 +139,7 @@ class MetricsBridge:
             return self._totals
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="emf-bridge", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="emf-reader", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -177,26 +154,8 @@ class MetricsBridge:
             self.poll()
 
     def poll(self) -> None:
-        """Read what is new, count it and forward it (forwarding failures are only logged)."""
+        """Read what is new and add it up."""
         docs = [doc for doc in map(parse_emf, self.tail.read()) if doc is not None]
-        if not docs:
-            return
         with self._lock:
             for doc in docs:
                 self._totals = self._totals.add(doc)
-        if self.cloudwatch is not None:
-            self._forward(self.cloudwatch, docs)
-
-    def _forward(self, client: Any, docs: list[EmfDocument]) -> None:
-        by_namespace: dict[str, list[dict[str, Any]]] = {}
-        for doc in docs:
-            by_namespace.setdefault(doc.namespace, []).extend(metric_data(doc))
-        for namespace, data in by_namespace.items():
-            for start in range(0, len(data), _MAX_DATUMS):
-                try:
-                    client.put_metric_data(
-                        Namespace=namespace, MetricData=data[start : start + _MAX_DATUMS]
-                    )
-                except Exception as exc:  # noqa: BLE001 - metrics must never stop the demo
-                    log.warning("could not forward consumer metrics: %s", exc)
-                    return
