@@ -11,7 +11,12 @@ stored), then for each chunk of up to 100 distinct tweets:
 5. write the tweet rows last: a stored row means steps 3-4 are done.
 
 Counts are added to the caller's :class:`Counts` as work completes, so a
-record that fails half way still reports what it did.
+record that fails half way still reports what it did, and each count is
+taken at the step that commits it, so a redone record counts nothing twice:
+a tweet and its feed items count when its row is written (25 rows per
+request), a tweet that matched more terms when those terms are recorded on
+it. A fan-out redone after a failure rewrites the same feed items (the feeds
+store and count them once) and counts them only then.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from typing import Final
 
 from chalicelib import aws, records, resources
 from chalicelib.consumer.attempts import AttemptCounter
-from chalicelib.consumer.batches import Batches, chunked
 from chalicelib.consumer.fanout import FanOut
 from chalicelib.consumer.mapping import MAPPING, EventSourceMapping
 from chalicelib.consumer.parsing import TweetSource, parse_entries
@@ -32,6 +36,7 @@ from chalicelib.consumer.store import TimelineRow, TweetStore
 from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
 from chalicelib.consumer.tweetmodel import load_shape, tweet_time
+from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import Feeds
 from chalicelib.records import RecordFormatError
 from chalicelib.settings import Settings
@@ -95,7 +100,7 @@ class Consumer:
             return
         parsed = parse_entries(entries, capture_retweets=self.settings.capture_retweets)
         counts.duplicates_skipped += parsed.duplicates
-        for chunk in chunked(parsed.tweets, CHUNK):
+        for chunk in chunks(parsed.tweets, CHUNK):
             self._store_chunk(chunk, lookup, counts)
         # After the tweets: a retry of a record that failed above sends them once.
         for bad in parsed.bad:
@@ -126,12 +131,20 @@ class Consumer:
             TimelineRow(term, tweet_time(t), t.tweet_id) for t, fresh, _ in grown for term in fresh
         ]
         self.store.add_timeline(rows)
-        for tweet in new:
-            if tweet.term_ids:
-                counts.feed_items_written += self.fanout.deliver(tweet, lookup, tweet.term_ids)
-        for tweet, fresh, old in grown:
-            counts.feed_items_written += self.fanout.deliver(tweet, lookup, fresh, already=old)
-        self.store.put_tweets(items)
-        counts.tweets_stored += len(items)
-        for tweet, fresh, _ in grown:
+        delivered = [
+            self.fanout.deliver(tweet, lookup, tweet.term_ids) if tweet.term_ids else 0
+            for tweet in new
+        ]
+        redelivered = [
+            self.fanout.deliver(tweet, lookup, fresh, already=old) for tweet, fresh, old in grown
+        ]
+        # Counted as each row lands (see the module docstring): a failure before
+        # a row means the tweet is redone in full and counted by the redo.
+        done = list(zip(items, delivered, strict=True))
+        for batch in chunks(done, WRITE_BATCH):
+            self.store.put_tweets([item for item, _ in batch])
+            counts.tweets_stored += len(batch)
+            counts.feed_items_written += sum(written for _, written in batch)
+        for (tweet, fresh, _), written in zip(grown, redelivered, strict=True):
             self.store.add_terms(tweet.tweet_id, fresh)
+            counts.feed_items_written += written

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from chalicelib.consumer.batches import Batches, RawItem
 from chalicelib.consumer.tweetmodel import TweetShape
+from chalicelib.dynamo_batches import Batches, RawItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -63,20 +63,19 @@ class TweetStore:
 
     def add_timeline(self, rows: Iterable[TimelineRow]) -> None:
         """One row per (term, tweet): the term's timeline, newest first by ``sk``."""
-        items = {
-            (row.term_id, key): {
+        items = [
+            {
                 "term_id": {"S": row.term_id},
-                "sk": {"S": key},
+                "sk": {"S": timeline_key(row.created_at, row.tweet_id)},
                 "tweet_id": {"S": row.tweet_id},
             }
             for row in rows
-            for key in [timeline_key(row.created_at, row.tweet_id)]
-        }
-        self.batches.put(self.timeline_table, list(items.values()))
+        ]
+        self.batches.write(self.timeline_table, items, key=("term_id", "sk"))
 
     def put_tweets(self, items: Sequence[RawItem]) -> None:
-        """Write new tweet rows (distinct ids), 25 per BatchWriteItem."""
-        self.batches.put(self.tweets_table, items)
+        """Write tweet rows, 25 per BatchWriteItem (a repeated id: the last row wins)."""
+        self.batches.write(self.tweets_table, items, key=("tweet_id",))
 
     def add_terms(self, tweet_id: str, term_ids: Iterable[str]) -> None:
         """Record more terms on a stored tweet (ADD: concurrent additions all stay)."""

@@ -18,12 +18,17 @@ from chalice.test import Client
 from app import app
 from chalicelib import aws
 from chalicelib.consumer import runtime
-from chalicelib.consumer.batches import Batches, chunked
 from chalicelib.consumer.service import Consumer
+from chalicelib.dynamo_batches import Batches, chunks
 from chalicelib.feeds import Feeds
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
 from chalicelib.timelines import term_tweets
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As in tests/feeds: runs by default; `-m "not slow"` skips the 10,000-subscriber fan-out.
+    config.addinivalue_line("markers", "slow: a test that moves 10^4-10^5 items")
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def subscribe(settings: Settings, pairs: Iterable[tuple[str, str]]) -> None:
     batches = Batches(aws.client(settings, "dynamodb"))
     table = str(model.Meta.table_name)
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda c: batches.put(table, c), chunked(items, 500)))
+        list(pool.map(lambda c: batches.write(table, c), chunks(items, 500)))
 
 
 def stored_tweets(settings: Settings) -> dict[str, Any]:

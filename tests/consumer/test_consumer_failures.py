@@ -12,13 +12,13 @@ from typing import Any
 
 from chalicelib import aws, records
 from chalicelib.consumer import runtime
-from chalicelib.consumer.batches import Batches
 from chalicelib.consumer.mapping import MAPPING
 from chalicelib.consumer.parsing import TweetSource
 from chalicelib.consumer.quarantine import MAX_DATA_BYTES, RecordRef, dead_letter
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.telemetry import logger
 from chalicelib.consumer.tweetmodel import TweetShape
+from chalicelib.dynamo_batches import Batches
 from chalicelib.settings import Settings
 from tests.consumer.conftest import dead_letters, invoke, stored_tweets
 from tests.consumer.support import (

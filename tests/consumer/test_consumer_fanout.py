@@ -1,4 +1,7 @@
-"""Fan-out into feeds: one item per subscriber, safe HTML, stable ids, big terms streamed."""
+"""Fan-out into feeds: one item per subscriber, safe HTML, stable ids, big terms streamed.
+
+Feeds are the real ``fanout`` backend on the local dynalite, the Lambda's default.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,19 @@ from html.parser import HTMLParser
 from typing import Any
 
 import orjson
+import pytest
 
 from chalicelib import resources
+from chalicelib.consumer import runtime
 from chalicelib.consumer.quarantine import RecordRef
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
 from chalicelib.feeds import Feeds, StreamItem
-from chalicelib.feeds.backends.memory import MemoryBackend
+from chalicelib.feeds.backends.fanout import FanoutBackend
 from chalicelib.settings import Settings
-from tests.consumer.conftest import feed, invoke, subscribe
+from chalicelib.telemetry import names
+from tests.consumer.conftest import emf_counts, feed, invoke, subscribe
 from tests.consumer.support import Lines, kinesis_event, record, tweet_id
 
 HOSTILE = "<script>alert('x')</script> & <img src=x onerror=alert(1)> \"quoted\"\nline two"
@@ -131,16 +137,21 @@ def test_subscribers_are_read_once_per_invocation(consumer: Consumer) -> None:
     assert len(consumer.fanout.feeds.get_stream_items("user-29")) == 15
 
 
-class Recording:
-    """A feed backend that notes, at each write, how far the subscriber read had got."""
+class Observed:
+    """The real feed backend, observed: each write's size and how far the subscriber read had
+    got; on cue, one write stores half its recipients and then dies (a crash mid fan-out)."""
 
-    def __init__(self, inner: MemoryBackend, lookup: list[SubscriberLookup]) -> None:
+    def __init__(self, inner: FanoutBackend, lookups: list[SubscriberLookup]) -> None:
         self.inner = inner
-        self.lookup = lookup
+        self.lookups = lookups
         self.writes: list[tuple[int, int]] = []
+        self.crash_on: int | None = None
 
     def add(self, users: Sequence[str], item: StreamItem) -> None:
-        self.writes.append((len(users), self.lookup[0].pages_read))
+        self.writes.append((len(users), self.lookups[-1].pages_read))
+        if len(self.writes) == self.crash_on:
+            self.inner.add(users[: len(users) // 2], item)
+            raise ConnectionError("injected: the function died mid fan-out")
         self.inner.add(users, item)
 
     def count(self, user: str) -> int:
@@ -150,14 +161,17 @@ class Recording:
         return self.inner.read(user, window)
 
 
-def test_ten_thousand_subscribers_are_streamed_in_chunks(full_stage: Settings) -> None:
+@pytest.mark.slow
+def test_ten_thousand_subscribers_each_get_one_item_through_the_real_feeds(
+    full_stage: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     subscribers = 10_000
     users = [f"user-{n:05d}" for n in range(subscribers)]
     subscribe(full_stage, [(u, "big") for u in users] + [("user-00042", "small")])
+    default = Feeds.from_settings(full_stage)  # what the Lambda uses: the `fanout` backend
+    assert isinstance(default.backend, FanoutBackend)
     lookups: list[SubscriberLookup] = []
-    # Feed storage itself is the feeds' concern (tests/feeds has its 10k fan-out);
-    # here it is in memory, so the test measures the consumer's side.
-    backend = Recording(MemoryBackend(full_stage), lookups)
+    backend = Observed(default.backend, lookups)
     consumer = Consumer.from_settings(full_stage, feeds=Feeds(backend))
 
     def new_lookup() -> SubscriberLookup:
@@ -166,16 +180,51 @@ def test_ten_thousand_subscribers_are_streamed_in_chunks(full_stage: Settings) -
 
     consumer.new_lookup = new_lookup
     line = Lines().line(["big", "small"])
-    counts = Counts()
-    consumer.process_record(record([line]), RecordRef("a", "s", "1"), new_lookup(), counts)
+    event = kinesis_event([record([line])])
+    backend.crash_on = 3  # 1,250 items written, then the function dies
+    runtime.install(consumer)
+    try:
+        assert invoke(event)["batchItemFailures"]
+        first_try = len(backend.writes)
+        assert invoke(event) == {"batchItemFailures": []}  # Lambda retries the record
+        redone = len(backend.writes)
+        assert invoke(event) == {"batchItemFailures": []}  # and delivers it once more
+    finally:
+        runtime.install(None)
 
-    assert counts.feed_items_written == subscribers
+    # Streamed: chunks of at most 500, the first written after one page per term.
+    assert first_try == 3 and redone - first_try == subscribers // 500
     assert all(size <= 500 for size, _ in backend.writes)
-    # The first chunk was written after one page per term was read, not all ten of "big".
-    assert backend.writes[0][1] == 2
-    assert lookups[0].pages_read >= subscribers // 1000
-    for user in (users[0], users[4_999], users[-1], "user-00042"):
-        assert [i.id for i in feed(consumer.fanout.feeds, user)] == [f"tweet:{tweet_id(line)}"]
+    assert backend.writes[first_try][1] == 2
+    assert lookups[1].pages_read >= subscribers // 1000
+    assert len(backend.writes) == redone  # the redelivery wrote nothing
+    # Every subscriber holds exactly one item, the tweet's, counted once despite the rewrite.
+    expected_id = f"tweet:{tweet_id(line)}"
+    [sample] = feed(consumer.fanout.feeds, "user-00042")
+    assert sample.id == expected_id and f"/status/{tweet_id(line)}" in sample.content
+    rows, counters = _feed_tables(default.backend)
+    assert sorted(rows) == users
+    assert all(found == [(expected_id, sample.content)] for found in rows.values())
+    assert counters == dict.fromkeys(users, 1)
+    # The metric counts each item once: not the 1,250 written before the crash again.
+    written = [doc[names.FEED_ITEMS_WRITTEN] for doc in emf_counts(capsys.readouterr().out)]
+    assert written == [0, subscribers, 0]
+
+
+def _feed_tables(backend: FanoutBackend) -> tuple[dict[str, list[tuple[str, str]]], dict[str, int]]:
+    """Every row of the feeds table by user, and every item counter, read from the tables."""
+    client = backend.client
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for page in client.get_paginator("scan").paginate(TableName=backend.rows_table):
+        for row in page["Items"]:
+            item = (row["item_id"]["S"], row["content"]["S"])
+            rows.setdefault(row["user_id"]["S"], []).append(item)
+    counters: dict[str, int] = {}
+    table = str(backend.models.feed_counters.Meta.table_name)
+    for page in client.get_paginator("scan").paginate(TableName=table):
+        for row in page["Items"]:
+            counters[row["user_id"]["S"]] = int(row["item_count"]["N"])
+    return rows, counters
 
 
 def _index(settings: Settings) -> tuple[str, str]:
