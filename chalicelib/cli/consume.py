@@ -2,7 +2,10 @@
 
 Lambda's event source mapping does not exist locally, so this command plays
 its part (see ``chalicelib.consumer.runner``): it polls every shard and invokes
-the same handler the Lambda runs, with the same mapping settings.
+the same handler the Lambda runs, with the same mapping settings. It also plays
+CloudWatch's part for the handler's metrics, putting them to the local
+CloudWatch so the status page shows lag and stored tweets; turn that off
+(``--no-cloudwatch-metrics``) when something else forwards the EMF lines.
 """
 
 from __future__ import annotations
@@ -49,7 +52,19 @@ log = logging.getLogger("streamfeed.consume")
     show_default=True,
     help="Seconds between polls of an idle shard.",
 )
-def consume(handler: str, project_dir: Path, until_idle: bool, poll_interval: float) -> None:
+@click.option(
+    "--cloudwatch-metrics/--no-cloudwatch-metrics",
+    default=True,
+    show_default=True,
+    help="Put the handler's metrics to CloudWatch every 10 s (EMF lines are printed either way).",
+)
+def consume(
+    handler: str,
+    project_dir: Path,
+    until_idle: bool,
+    poll_interval: float,
+    cloudwatch_metrics: bool,
+) -> None:
     """Feed the local Kinesis stream to the consumer handler, as Lambda would."""
     try:
         settings = load_settings()
@@ -70,7 +85,12 @@ def consume(handler: str, project_dir: Path, until_idle: bool, poll_interval: fl
         invoke = load_handler(handler, project_dir, settings)
     except (HandlerError, SettingsError) as exc:
         raise CliError(str(exc)) from None
-    runner = Runner(settings, invoke, pacing=Pacing(poll_interval=poll_interval))
+    runner = Runner(
+        settings,
+        invoke,
+        pacing=Pacing(poll_interval=poll_interval),
+        cloudwatch_metrics=cloudwatch_metrics,
+    )
     signals = {"count": 0}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -4,8 +4,16 @@
 each a :class:`~chalicelib.consumer.shards.ShardWorker` thread (shards are
 independent, so they run in parallel, each in order), and invokes the same
 handler Lambda runs (``app.consume_tweets``, middleware and all) with the
-settings of :mod:`chalicelib.consumer.mapping`. New shards (after a reshard)
-are picked up when their parent is read to its end, as Lambda does.
+settings of :mod:`chalicelib.consumer.mapping`.
+
+Resharding follows Lambda's rule: a shard is read only once its parents (both
+of them, after a merge) are read to their ends and every record in them is
+done, so a partition key's records are handled in order across a reshard. A
+parent that finishes wakes the runner, which then starts the children at once.
+
+Metrics: the handler prints EMF as it does in Lambda, and the runner also puts
+the same counts to the local CloudWatch (:mod:`chalicelib.consumer.localmetrics`),
+where the status page reads them.
 """
 
 from __future__ import annotations
@@ -14,14 +22,17 @@ import importlib
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chalicelib import aws, resources
+from chalicelib.consumer import telemetry
 from chalicelib.consumer.checkpoints import Checkpoints
 from chalicelib.consumer.events import LocalContext
+from chalicelib.consumer.localmetrics import CloudWatchForwarder
 from chalicelib.consumer.mapping import HANDLER_NAME, MAPPING, EventSourceMapping
 from chalicelib.consumer.quarantine import DeadLetterQueue
 from chalicelib.consumer.shards import Invoke, Pacing, ShardStats, ShardWorker, Wiring
@@ -57,10 +68,20 @@ class Runner:
         pacing: Pacing | None = None,
         function_name: str = HANDLER_NAME,
         rediscover_every: float = 30.0,
+        cloudwatch_metrics: bool = True,
+        metrics_every: float = 10.0,
     ) -> None:
         self.settings = settings
         self.stop_event = threading.Event()
+        #: Set by :meth:`stop` and whenever a shard worker ends (a parent may be done).
+        self.wake = threading.Event()
         self.rediscover_every = rediscover_every
+        self.metrics_every = metrics_every
+        self.metrics = (
+            CloudWatchForwarder(aws.client(settings, "cloudwatch"), settings)
+            if cloudwatch_metrics
+            else None
+        )
         kinesis = aws.client(settings, "kinesis")
         stream = settings.kinesis_stream
         summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
@@ -89,20 +110,32 @@ class Runner:
     def stop(self) -> None:
         """Finish the current invocations, save checkpoints, return from ``run``."""
         self.stop_event.set()
+        self.wake.set()
 
     def run(self, *, until_idle: bool = False) -> RunReport:
         """Work until :meth:`stop` (or, with ``until_idle``, until every shard is drained)."""
+        if self.metrics is not None:
+            telemetry.add_listener(self.metrics)
+        try:
+            return self._run(until_idle)
+        finally:
+            if self.metrics is not None:
+                telemetry.remove_listener(self.metrics)
+                self.metrics.flush()
+
+    def _run(self, until_idle: bool) -> RunReport:
         report = RunReport()
         threads: dict[str, threading.Thread] = {}
         errors: list[BaseException] = []
         while True:
+            self.wake.clear()
             for shard_id in self._ready_shards(report):
                 if shard_id in threads:
                     continue
                 worker = ShardWorker(self.wiring, shard_id)
                 report.shards[shard_id] = worker.stats
                 threads[shard_id] = threading.Thread(
-                    target=_guard(worker.run, errors, self.stop_event),
+                    target=_guard(worker.run, errors, self.stop_event, self.wake),
                     kwargs={"until_idle": until_idle},
                     name=f"consume-{shard_id}",
                     daemon=True,
@@ -114,12 +147,24 @@ class Runner:
                 if self.stop_event.is_set() or not self._ready_shards(report) - threads.keys():
                     break
                 continue
-            if self.stop_event.wait(self.rediscover_every):
+            self._idle()
+            if self.stop_event.is_set():
                 break
         _join(threads.values())
         if errors:
             raise errors[0]
         return report
+
+    def _idle(self) -> None:
+        """Wait for a worker to end, a stop, or the next look for shards; put metrics meanwhile."""
+        deadline = time.monotonic() + self.rediscover_every
+        while not self.stop_event.is_set():
+            left = deadline - time.monotonic()
+            woke = left <= 0 or self.wake.wait(min(left, self.metrics_every))
+            if self.metrics is not None:
+                self.metrics.flush()
+            if woke:
+                return
 
     def _ready_shards(self, report: RunReport) -> set[str]:
         """Shards to read now: open ones whose parent (if any) is read to its end."""
@@ -133,21 +178,35 @@ class Runner:
             if not token:
                 break
             request = {"NextToken": token}
-        known = {s["ShardId"] for s in shards}
         done = {shard for shard, stats in report.shards.items() if stats.closed}
         done |= {s for s, c in self.wiring.checkpoints.all().items() if c.closed}
-        return {
-            s["ShardId"]
-            for s in shards
-            if s["ShardId"] not in done
-            and (s.get("ParentShardId") not in known or s.get("ParentShardId") in done)
-        }
+        return ready_shards(shards, done)
+
+
+def ready_shards(shards: Iterable[dict[str, Any]], done: set[str]) -> set[str]:
+    """Shards to read: not done, and each parent (merges have two) done or gone.
+
+    A parent no longer listed has aged out of the stream with all its records,
+    so nothing of it can still be waiting.
+    """
+    listed = list(shards)
+    known = {s["ShardId"] for s in listed}
+    ready: set[str] = set()
+    for shard in listed:
+        parents = {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} - {None}
+        waiting = {p for p in parents if p in known and p not in done}
+        if shard["ShardId"] not in done and not waiting:
+            ready.add(shard["ShardId"])
+    return ready
 
 
 def _guard(
-    run: Callable[..., ShardStats], errors: list[BaseException], stop: threading.Event
+    run: Callable[..., ShardStats],
+    errors: list[BaseException],
+    stop: threading.Event,
+    wake: threading.Event,
 ) -> Callable[..., None]:
-    """A worker's thread body: an unexpected error stops the whole runner."""
+    """A worker's thread body: an unexpected error stops the whole runner; an end wakes it."""
 
     def body(**kwargs: Any) -> None:
         try:
@@ -156,6 +215,8 @@ def _guard(
             log.exception("a shard worker died; stopping the runner")
             errors.append(exc)
             stop.set()
+        finally:
+            wake.set()
 
     return body
 

@@ -17,6 +17,7 @@ from chalicelib import aws
 from chalicelib.consumer.checkpoints import Checkpoints
 from chalicelib.consumer.runner import HandlerError, load_handler
 from chalicelib.settings import Settings, env_name
+from chalicelib.status.reader import current_status
 from tests.conftest import PROJECT_ROOT
 from tests.consumer.conftest import stored_tweets
 from tests.consumer.support import Lines, record
@@ -44,6 +45,12 @@ def put(settings: Settings, count: int, lines: Lines) -> None:
 
 def emf_counts_raw(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if '"_aws"' in line]
+
+
+def stored_last_hour(settings: Settings) -> int | None:
+    """TweetsStored over the last hour, as ``GET /status`` reports it from CloudWatch."""
+    stored: int | None = current_status(settings)["throughput"]["stored"]["last_hour"]
+    return stored
 
 
 def wait_for(settings: Settings, tweets: int, process: subprocess.Popen[bytes]) -> None:
@@ -79,8 +86,10 @@ def test_sigterm_stops_cleanly_and_a_restart_replays_nothing(
     summary = err.read_text()
     assert f"consuming {full_stage.kinesis_stream}" in summary
     assert "4 records in" in summary
-    # Metrics went to stdout in EMF, as on Lambda.
+    # Metrics went to stdout in EMF, as on Lambda, and (put on stopping) to the local
+    # CloudWatch, where the status report reads them.
     assert sum(doc["TweetsStored"][0] for doc in emf_counts_raw(out.read_text())) == 8
+    assert stored_last_hour(full_stage) == 8
 
     # Records written while it was down are read on the next start; nothing else is.
     put(full_stage, 1, lines)
@@ -94,6 +103,19 @@ def test_sigterm_stops_cleanly_and_a_restart_replays_nothing(
     assert again.returncode == 0, again.stderr.decode()
     assert "1 records in 1 invocations" in again.stderr.decode()
     assert len(stored_tweets(full_stage)) == 10
+    assert stored_last_hour(full_stage) == 10
+    # When something else forwards the EMF lines, the runner leaves CloudWatch alone.
+    put(full_stage, 1, lines)
+    quiet = subprocess.run(
+        [str(STREAMFEED), "consume", "--until-idle", "--no-cloudwatch-metrics"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert quiet.returncode == 0, quiet.stderr.decode()
+    assert sum(doc["TweetsStored"][0] for doc in emf_counts_raw(quiet.stdout.decode())) == 2
+    assert stored_last_hour(full_stage) == 10
     [checkpoint] = Checkpoints(full_stage, full_stage.kinesis_stream).all().values()
     assert checkpoint.sequence is not None
 
