@@ -1,11 +1,13 @@
-"""The status page in a real headless Chromium, against the local cloud with a live streamer.
+"""The status page in a real headless Chromium, against the local cloud with a live stream.
 
 The streamer runs in process against the fake X server (as in
 ``tests/streamer/test_streamer_live.py``) and publishes its metrics to moto
-every half second; the API is served over HTTP by Chalice's local server. The
-test logs in with an admin token, reads the badge, the chart and the terms,
-saves a screenshot to ``test-artifacts/``, then stops the streamer and waits
-for the page to refresh itself to DOWN.
+every half second; the local consumer runner (``streamfeed consume``'s) stores
+what it ships and puts the consumer's metrics to moto every half second too;
+the API is served over HTTP by Chalice's local server. The test logs in with an
+admin token, reads the badge, the stored and lag tiles, the chart and the
+terms, saves a screenshot to ``test-artifacts/``, then stops the streamer and
+waits for the page to refresh itself to DOWN.
 """
 
 from __future__ import annotations
@@ -14,18 +16,25 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chalice.config import Config
 from chalice.local import LocalDevServer
 
-from app import app
+from app import app, consume_tweets
 from chalicelib.api import runtime
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import mint_token, read_signing_key
+from chalicelib.consumer import runtime as consumer_runtime
+from chalicelib.consumer.runner import Runner
+from chalicelib.consumer.service import Consumer
+from chalicelib.consumer.shards import Pacing
 from chalicelib.fakex.testing import FakeX
 from chalicelib.settings import Settings
+from chalicelib.status.reader import current_status
 from tests.api.conftest import LOCAL_AUTH, no_x
 from tests.conftest import PROJECT_ROOT
 from tests.streamer.test_streamer_live import Running, add_term, wait_until
@@ -73,6 +82,36 @@ def served(full_stage: Settings, tmp_path: Path) -> Iterator[tuple[str, Settings
         runtime.install(None)
 
 
+@contextmanager
+def consuming(settings: Settings) -> Iterator[Runner]:
+    """The local consumer runner in a thread, putting its metrics every half second."""
+    consumer_runtime.install(Consumer.from_settings(settings))
+    runner = Runner(settings, consume_tweets, pacing=Pacing(poll_interval=0.2), metrics_every=0.5)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="consumer", daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        thread.join(60)
+        consumer_runtime.install(None)
+    assert not thread.is_alive() and errors == []
+
+
+def consumer_numbers(settings: Settings) -> tuple[Any, Any]:
+    """Stored tweets (last hour) and consumer lag, as ``GET /status`` reports them."""
+    report = current_status(settings)
+    return report["throughput"]["stored"]["last_hour"], report["lag"]["consumer_lag_ms"]
+
+
 def test_the_page_shows_a_live_stream_and_refreshes_itself(
     served: tuple[str, Settings], tmp_path: Path
 ) -> None:
@@ -91,10 +130,13 @@ def test_the_page_shows_a_live_stream_and_refreshes_itself(
         add_term(live, "t1", "python")
         add_term(live, "t2", "(unbalanced OR")  # X rejects it: an error to show
         running = Running(live, metrics_every=0.5)
-        with running, sync_playwright() as playwright:
+        with running, consuming(live), sync_playwright() as playwright:
             counters = running.pipeline.counters
             wait_until(lambda: counters.received > 50, what="tweets")
             wait_until(lambda: running.streamer.stream and running.streamer.state == "connected")
+            wait_until(
+                lambda: all(n for n in consumer_numbers(live)), timeout=60, what="consumer metrics"
+            )
             # Playwright gives every launch a fresh, empty profile (its own --user-data-dir).
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -112,6 +154,11 @@ def test_the_page_shows_a_live_stream_and_refreshes_itself(
             assert badge is not None and badge.inner_text() == "CONNECTED"
             assert page.locator("#chart-hour rect.bar").count() >= 1
             assert page.locator("#chart-day rect.bar").count() >= 1
+            assert page.locator("#chart-hour circle.stored").count() >= 1  # the consumer's
+            stored = page.locator('[data-tile="Stored, last hour"] .value').inner_text()
+            assert int(stored.replace(",", "")) > 0, stored
+            lag = page.locator('[data-tile="Consumer lag"] .value').inner_text()
+            assert lag != "—", lag
             rows = page.locator("#terms tbody tr").all_inner_texts()
             assert any("python" in r and "active" in r for r in rows), rows
             assert any("(unbalanced OR" in r and "rejected" in r for r in rows), rows
