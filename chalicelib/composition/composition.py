@@ -39,7 +39,7 @@ from chalicelib.fakex.testing import FakeXClient
 from chalicelib.localcloud import LocalCloud, LocalCloudConfig
 from chalicelib.localcloud.bootstrap import bootstrap
 from chalicelib.localcloud.cloud import PROJECT_ROOT
-from chalicelib.localcloud.ports import claim
+from chalicelib.localcloud.ports import free_port, is_listening
 from chalicelib.localcloud.processes import ManagedProcess
 from chalicelib.settings import Settings, load_settings
 from chalicelib.status.reader import read_status_record
@@ -100,8 +100,8 @@ class Composition:
         settings = self.start_cloud()
         assert self.cloud is not None
         fake = cfg.runs(FAKEX)
-        fakex_port = claim(cfg.host, cfg.fakex_port, "fake X") if fake else 0
-        api_port = claim(cfg.host, cfg.api_port, "the API") if cfg.runs(API) else 0
+        fakex_port = _port(cfg.host, cfg.fakex_port, "fake X") if fake else 0
+        api_port = _port(cfg.host, cfg.api_port, "the API") if cfg.runs(API) else 0
         x_url = cfg.x_api_url or f"http://{cfg.host}:{fakex_port}"
         keys = cfg.keys_name or (FAKE_KEYS if fake else None)
         if fake:
@@ -330,3 +330,17 @@ class Composition:
     @property
     def data_dir(self) -> Path:
         return self.config.data_dir
+
+
+def _port(host: str, port: int, label: str) -> int:
+    """``port``, or a free one for 0; an error naming ``label`` if something listens there.
+
+    Only a listener counts as taken: a test bind (as for the emulators) would
+    also refuse a port whose last connections are in TIME_WAIT, which the
+    servers themselves reuse, so a quick restart of the demo would fail.
+    """
+    if port == 0:
+        return free_port(host)
+    if is_listening(host, port):
+        raise CompositionError(f"port {port} for {label} is already in use")
+    return port

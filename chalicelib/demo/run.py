@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -108,7 +109,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> None:
         ends = system.endpoints
         assert ends is not None
         _print_banner(system, ends, choice, bool(report and report[0].seeded), began, out)
-        _watch(system, options, out)
+        _watch(system, options, began, out)
     except (KeyboardInterrupt, Stop):
         pass
     finally:
@@ -157,16 +158,18 @@ def _print_banner(
     print("\n".join(lines) + "\n", file=out, flush=True)
 
 
-def _watch(system: Composition, options: DemoOptions, out: TextIO) -> None:
+def _watch(system: Composition, options: DemoOptions, began: float, out: TextIO) -> None:
     tty = out.isatty()
     every = options.summary_every or (1.0 if tty else 5.0)
     rates = Rates()
+    since = datetime.now(UTC) - timedelta(seconds=time.monotonic() - began)
     last_print = 0.0
     while True:
         system.tick()
         now = time.monotonic()
         record = system.stream_status()
-        rates.add(sample(now, record, system.consumer_totals(), system.config.poll_interval))
+        totals = system.consumer_totals()
+        rates.add(sample(now, record, totals, system.config.poll_interval, since))
         if now - last_print >= every:
             line = render_summary(rates, time.strftime("%H:%M:%S"))
             if tty:

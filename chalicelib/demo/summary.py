@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from chalicelib.composition.emf import ConsumerTotals
-from chalicelib.status.report import judge_stream
+from chalicelib.status.report import judge_stream, parse_time
 
 #: Seconds of samples the rates are averaged over.
 WINDOW: Final = 10.0
@@ -32,12 +32,23 @@ class Sample:
 
 
 def sample(
-    at: float, record: dict[str, Any] | None, totals: ConsumerTotals, poll_interval: float
+    at: float,
+    record: dict[str, Any] | None,
+    totals: ConsumerTotals,
+    poll_interval: float,
+    since: datetime,
 ) -> Sample:
-    """One observation from the streamer's record and the consumer's totals."""
-    # No record yet: the streamer has not finished its first poll.
-    state = judge_stream(record, datetime.now(UTC), poll_interval).state if record else "starting"
-    received = int((record or {}).get("received") or 0)
+    """One observation from the streamer's record and the consumer's totals.
+
+    A record older than ``since`` (the demo's start) is a previous run's: the
+    streamer has not reported yet, and its counts are not this run's.
+    """
+    beat = parse_time((record or {}).get("heartbeat_at"))
+    if record is None or beat is None or beat < since:
+        state, received = "starting", 0
+    else:
+        state = judge_stream(record, datetime.now(UTC), poll_interval).state
+        received = int(record.get("received") or 0)
     return Sample(
         at=at,
         state=state,

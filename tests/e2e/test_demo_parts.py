@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from chalicelib.composition.config import FAKE_KEYS, CompositionConfig, Endpoints
 from chalicelib.composition.emf import ConsumerTotals, LogTail, parse_emf
 from chalicelib.demo.banner import curl_commands
-from chalicelib.demo.summary import Rates, Sample, render
+from chalicelib.demo.summary import Rates, Sample, render, sample
 from chalicelib.demo.xsource import CLI_KEYS, XChoiceError, choose_x
 
 REAL_X = "https://api.twitter.com"
@@ -127,6 +128,15 @@ def test_summary_line_shows_rates_over_the_window_and_never_negative() -> None:
     )
     rates.add(Sample(10.0, "connected", 3, 120, 260, None))  # the streamer restarted
     assert rates.per_second("received") == 0.0
+
+
+def test_a_previous_runs_status_record_is_not_this_runs() -> None:
+    start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    old = {"state": "connected", "heartbeat_at": "2026-01-01T11:59:00Z", "received": 639}
+    assert sample(1.0, old, ConsumerTotals(), 2.0, since=start) == Sample(
+        1.0, "starting", 0, 0, 0, None
+    )
+    assert sample(1.0, None, ConsumerTotals(), 2.0, since=start).state == "starting"
 
 
 def test_the_fake_server_runs_only_without_an_x_url() -> None:
