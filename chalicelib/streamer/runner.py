@@ -188,8 +188,7 @@ class Streamer:
     def _disconnect(self) -> None:
         stream = self.stream
         if stream is not None and self._thread is not None:
-            stream.disconnect()
-            stream.session.close()  # wake a blocked read now, not at the next line
+            stream.hang_up()
             self._thread.join(timeout=max(5.0, self.options.stall_timeout + 5))
             self._thread = None
 

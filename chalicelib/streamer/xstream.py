@@ -11,12 +11,15 @@ it waits out a 429 until X's reset time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 import tweepy
@@ -74,6 +77,7 @@ class RawStream(tweepy.StreamingClient):  # type: ignore[misc]
         self.stats = ConnectionStats()
         self._sleep = sleep
         self._last_headers: dict[str, str] = {}
+        self._stream_response: requests.Response | None = None
         self.session.hooks["response"].append(self._remember_headers)
 
     # tweepy calls _connect for filter() and sample(); add the stall timeout.
@@ -83,6 +87,8 @@ class RawStream(tweepy.StreamingClient):  # type: ignore[misc]
 
     def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last_headers = dict(response.headers)
+        if urlparse(response.url).path.endswith("/stream"):  # not the rules calls
+            self._stream_response = response
 
     # -- callbacks ---------------------------------------------------------
     def on_data(self, raw_data: bytes) -> None:
@@ -155,6 +161,23 @@ class RawStream(tweepy.StreamingClient):  # type: ignore[misc]
     @property
     def connected(self) -> bool:
         return bool(self.running and self.stats.connected_since is not None)
+
+    def hang_up(self) -> None:
+        """Stop now, even while X sends nothing.
+
+        ``disconnect()`` only takes effect at the next line, and closing the
+        session leaves a blocked read waiting up to ``stall_timeout``: a
+        stalled stream would outlive ECS's stop timeout. Shutting the socket
+        down under the read ends it at once.
+        """
+        self.disconnect()
+        response = self._stream_response
+        connection = getattr(response.raw, "connection", None) if response is not None else None
+        sock = getattr(connection, "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.session.close()
 
     def start(self, *, sample: bool, backfill_minutes: int = 0) -> threading.Thread:
         params = dict(STREAM_PARAMS)
