@@ -31,6 +31,9 @@ def claim(host: str, port: int, label: str) -> int:
         raise LocalCloudError(f"port {port} for {label} is already in use")
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As the servers do: a port whose last connections are closing
+            # (TIME_WAIT) is free to listen on again.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as exc:
         raise LocalCloudError(f"port {port} for {label} cannot be used: {exc.strerror}") from None

@@ -36,3 +36,17 @@ def test_claim_zero_picks_a_free_port_and_checks_range() -> None:
     assert claim("127.0.0.1", free_port(), "x") > 0
     with pytest.raises(LocalCloudError, match="not a valid port"):
         claim("127.0.0.1", 70000, "x")
+
+
+def test_claim_accepts_a_port_whose_last_connection_is_closing() -> None:
+    """A restart on a fixed port must not fail while old connections sit in TIME_WAIT."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end enters TIME_WAIT
+        client.close()
+    assert claim("127.0.0.1", port, "dynamodb") == port
