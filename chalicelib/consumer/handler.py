@@ -50,6 +50,7 @@ def handle_event(
         )
     finally:
         publish(consumer.settings, invocation.counts)
+        _add_totals(consumer, event, invocation.counts)
         logger.info(
             "batch done",
             extra={
@@ -61,6 +62,16 @@ def handle_event(
                 "quarantined": invocation.counts.records_quarantined,
             },
         )
+
+
+def _add_totals(consumer: Consumer, event: dict[str, Any], counts: Counts) -> None:
+    """Add to the status totals; a failure here costs a count, never the batch."""
+    records = event.get("Records") or [{}]
+    shard_id = str(records[0].get("eventID", "unknown")).split(":", 1)[0]
+    try:
+        consumer.totals.add(shard_id, counts)
+    except Exception:  # noqa: BLE001 - the tweets are stored; only the total is short
+        logger.exception("could not add to the consumer totals")
 
 
 @dataclass

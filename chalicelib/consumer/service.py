@@ -35,6 +35,7 @@ from chalicelib.consumer.quarantine import DeadLetterQueue, RecordRef, dead_lett
 from chalicelib.consumer.store import TimelineRow, TweetStore
 from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
+from chalicelib.consumer.totals import ConsumerTotals
 from chalicelib.consumer.tweetmodel import load_shape, tweet_time
 from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import Feeds
@@ -55,6 +56,7 @@ class Consumer:
     dead_letters: DeadLetterQueue
     attempts: AttemptCounter
     new_lookup: Callable[[], SubscriberLookup]
+    totals: ConsumerTotals
     mapping: EventSourceMapping = MAPPING
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -68,6 +70,7 @@ class Consumer:
         mapping: EventSourceMapping = MAPPING,
     ) -> Consumer:
         ddb = aws.client(settings, "dynamodb")
+        control = settings.table_name(resources.CONTROL.logical)
         subscriptions = settings.table_name(resources.SUBSCRIPTIONS.logical)
         index = resources.SUBSCRIPTIONS.indexes[0].name
         return cls(
@@ -81,10 +84,9 @@ class Consumer:
             ),
             fanout=FanOut(feeds or Feeds.from_settings(settings)),
             dead_letters=DeadLetterQueue(aws.client(settings, "sqs"), settings.dead_letter_queue),
-            attempts=AttemptCounter(
-                ddb, settings.table_name(resources.CONTROL.logical), settings.kinesis_stream
-            ),
+            attempts=AttemptCounter(ddb, control, settings.kinesis_stream),
             new_lookup=lambda: SubscriberLookup(ddb, subscriptions, index),
+            totals=ConsumerTotals(ddb, control),
             mapping=mapping,
         )
 

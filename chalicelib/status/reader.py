@@ -1,46 +1,32 @@
 """Load what :func:`build_report` needs (the impure half of status).
 
 The stream's state comes from DynamoDB and is the one part the report cannot
-do without. CloudWatch, SQS and the tweets table's item count only add
-numbers, so each of them failing becomes a line in ``problems`` instead of an
-error: the status page must still say "down" when half of AWS is.
-Their clients fail fast (one attempt, short timeouts) for the same reason.
+do without. CloudWatch, SQS and the consumer's totals only add numbers, so
+each of them failing becomes a line in ``problems`` instead of an error: the
+status page must still say "down" when half of AWS is. Their clients fail
+fast (one attempt, short timeouts) for the same reason.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, Final
+from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import resources
+from chalicelib.aws import quick_client
+from chalicelib.consumer.totals import AllTimeTotals, ConsumerTotals
 from chalicelib.models import bind_models
-from chalicelib.settings import Service, Settings
+from chalicelib.settings import Settings
 from chalicelib.status.metrics import MetricsView, fetch_metrics
 from chalicelib.status.queue import QueueDepth, queue_depth
 from chalicelib.status.report import STATUS_PK, STATUS_SK, TermSync, build_report
 from chalicelib.terms import list_terms
 
 log = logging.getLogger(__name__)
-FAIL_FAST: Final = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
-
-
-@lru_cache(maxsize=16)
-def _client(service: Service, region: str, endpoint: str | None) -> Any:
-    # A session per client: boto3's default session is not thread-safe to share.
-    return boto3.session.Session().client(
-        service, region_name=region, endpoint_url=endpoint, config=FAIL_FAST
-    )
-
-
-def quick_client(settings: Settings, service: Service) -> Any:
-    """A cached fail-fast client (one per service, region and endpoint)."""
-    return _client(service, settings.region, settings.endpoint(service))
 
 
 def read_status_record(settings: Settings) -> dict[str, Any] | None:
@@ -66,13 +52,9 @@ def read_queue(settings: Settings) -> QueueDepth:
     return queue_depth(quick_client(settings, "sqs"), settings.dead_letter_queue)
 
 
-def read_stored_items(settings: Settings) -> int | None:
-    """The tweets table's item count (DynamoDB refreshes it about every six hours)."""
-    table = quick_client(settings, "dynamodb").describe_table(
-        TableName=settings.table_name("tweets")
-    )
-    count = table["Table"].get("ItemCount")
-    return int(count) if count is not None else None
+def read_totals(settings: Settings) -> AllTimeTotals:
+    control = settings.table_name(resources.CONTROL.logical)
+    return ConsumerTotals(quick_client(settings, "dynamodb"), control).read()
 
 
 def current_status(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
@@ -86,9 +68,9 @@ def current_status(settings: Settings, now: datetime | None = None) -> dict[str,
     except (BotoCoreError, ClientError) as exc:
         problems.append(_problem("CloudWatch metrics are unavailable", exc))
     try:
-        stored = read_stored_items(settings)
+        stored = read_totals(settings).tweets_stored
     except (BotoCoreError, ClientError) as exc:
-        problems.append(_problem("the tweets table's size is unavailable", exc))
+        problems.append(_problem("the consumer's totals are unavailable", exc))
     dead_letter = read_queue(settings)
     if dead_letter.error:
         problems.append(f"dead-letter queue: {dead_letter.error}")

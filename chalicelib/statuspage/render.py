@@ -139,7 +139,7 @@ def _tiles(report: Mapping[str, Any]) -> str:
         (
             "Consumer lag",
             _duration(lag_ms / 1000) if lag_ms is not None else "—",
-            "no consumer data" if lag_ms is None else "iterator age",
+            "no consumer data" if lag_ms is None else "oldest record waiting",
             "bad" if lag_ms is not None and lag_ms > LAG_WARN_MS else "",
         ),
         ("Dead-letter queue", _number(dead), "records waiting", "bad" if dead else ""),
@@ -158,7 +158,7 @@ def _tiles(report: Mapping[str, Any]) -> str:
 
 def _stored_hint(report: Mapping[str, Any]) -> str:
     total = report.get("stored_total")
-    return f"{_number(total)} in the table" if total is not None else "tweets written"
+    return f"{_number(total)} stored in all" if total is not None else "tweets written"
 
 
 def _charts(series: Mapping[str, Any] | None) -> str:

@@ -114,7 +114,7 @@ _FEEDS: Final[dict[str, Level]] = {
 MATRIX: Final[dict[Component, Access]] = {
     # Every route: terms, key sets (and their secrets), subscriptions, feeds,
     # broadcasts; tweets and timelines are read-only; /status reads metrics,
-    # the dead-letter queue's depth and the tweets table's item count.
+    # the dead-letter queue's depth and the consumer's totals.
     "api": Access(
         tables={**_ALL_RW, "tweets": "read", "term-tweets": "read"},
         queue="watch",

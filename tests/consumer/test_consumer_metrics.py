@@ -15,6 +15,7 @@ from chalicelib.consumer.runner import Runner
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.shards import Pacing
 from chalicelib.consumer.telemetry import Counts
+from chalicelib.consumer.totals import AllTimeTotals
 from chalicelib.dynamo_batches import Batches
 from chalicelib.settings import Settings
 from chalicelib.status.reader import current_status
@@ -80,6 +81,9 @@ def test_a_record_redone_after_its_fan_out_counts_every_item_once(
         f"tweet:{tweet_id(fresh)}",
         f"tweet:{tweet_id(known)}",
     ]
+    # The status page's all-time totals agree: two tweets, six feed items.
+    assert consumer.totals.read() == AllTimeTotals(tweets_stored=2, feed_items_written=6)
+    assert current_status(settings)["stored_total"] == 2
 
 
 def test_metric_data_is_what_the_invocations_emf_says() -> None:

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.aws import client
+from chalicelib.consumer.telemetry import Counts
+from chalicelib.consumer.totals import ConsumerTotals
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
 from chalicelib.streamer.status import MetricsPublisher
@@ -54,6 +56,9 @@ def test_status_has_rates_totals_lag_dead_letters_terms_and_the_last_error(full_
         sqs.send_message(QueueUrl=url, MessageBody=f"poison {n}")
     term = body_of(full_api.as_admin("POST", "/terms", body={"value": "#kites"}))["term_id"]
     write_status(settings, last_error="stream stalled", last_error_at="2024-05-01T12:00:00Z")
+    totals = ConsumerTotals(client(settings, "dynamodb"), settings.table_name("control"))
+    totals.add("shardId-000000000000", Counts(tweets_stored=1000, feed_items_written=5))
+    totals.add("shardId-000000000001", Counts(tweets_stored=234))
 
     body = body_of(full_api.as_admin("GET", "/status"))
 
@@ -66,7 +71,7 @@ def test_status_has_rates_totals_lag_dead_letters_terms_and_the_last_error(full_
     assert body["errors"]["stream_errors"] == 2
     assert body["lag"]["consumer_lag_ms"] == 1200
     assert body["dead_letter"]["messages"] == 2
-    assert body["stored_total"] == 0
+    assert body["stored_total"] == 1234
     assert body["terms"]["items"] == [
         {"term_id": term, "value": "#kites", "enabled": True, "sync_state": "pending",
          "sync_error": None}

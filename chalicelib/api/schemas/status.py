@@ -130,7 +130,7 @@ class Status(Output):
     terms: TermSyncSummary
     throughput: Throughput | None
     stored_total: int | None = Field(
-        description="Item count of the tweets table (DynamoDB refreshes it every ~6 hours)."
+        description="Tweets the consumer has stored, all time (exact; null if unreadable)."
     )
     errors: ErrorCounts | None
     lag: Lag | None
