@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # 2 cores; each worker runs its own local cloud.
 PYTEST_WORKERS ?= 4
 
-.PHONY: demo test deps browser lint typecheck unit integration clean
+.PHONY: demo test deps browser lint typecheck unit integration clean bench bench-quick
 
 demo: deps
 	$(BIN)/streamfeed demo
@@ -57,6 +57,15 @@ typecheck: $(PY_STAMP)
 
 unit: deps
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+# Benchmarks (bench/): the full run writes BENCHMARKS.md; the quick one (under two
+# minutes on a quiet machine) writes .streamfeed/bench/BENCHMARKS-quick.md. Neither
+# fails on a number, only when a benchmark itself breaks.
+bench: deps
+	$(BIN)/python -m bench --scale full --out BENCHMARKS.md
+
+bench-quick: deps
+	$(BIN)/python -m bench --scale quick --out .streamfeed/bench/BENCHMARKS-quick.md
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -62,13 +62,17 @@ def run_all(
             if only and key not in only:
                 continue
             log(f"figure {key}: start ({scale.name})")
-            started = time.perf_counter()
+            started, load = time.perf_counter(), os.getloadavg()[0]
             try:
                 figure = runner_for(key)(ctx)
             except Exception as exc:
                 traceback.print_exc()
                 figure = Figure(key, f"figure {key}", error=f"{type(exc).__name__}: {exc}")
             figure.seconds = time.perf_counter() - started
+            figure.note(
+                f"_Machine load (1-minute average) {load:.1f} at the start, "
+                f"{os.getloadavg()[0]:.1f} at the end: other work shares the 2 cores._"
+            )
             log(f"figure {key}: done in {figure.seconds:.1f} s")
             for row in figure.rows:
                 mark = {True: "met", False: "MISSED", None: ""}[row.met]

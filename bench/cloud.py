@@ -82,10 +82,12 @@ class BenchCloud:
 class FakeXProcess:
     """``streamfeed fake-x`` in a child process; ``client`` speaks its control API."""
 
-    def __init__(self, rate: float, *, seed: int = 0, keepalive: float = 5.0) -> None:
+    def __init__(
+        self, rate: float, *, seed: int = 0, keepalive: float = 5.0, port: int = 0
+    ) -> None:
         self.process = subprocess.Popen(
             [STREAMFEED, "fake-x", "--rate", str(rate), "--seed", str(seed),
-             "--keepalive", str(keepalive), "--port", "0"],
+             "--keepalive", str(keepalive), "--port", str(port)],
             stdout=subprocess.PIPE,
             text=True,
             env=env_without_proxies(),

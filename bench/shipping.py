@@ -13,6 +13,7 @@ to check the counts against what the stream actually holds.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Final
 
 from bench.context import Context
@@ -115,10 +116,9 @@ def _ship_and_read_back(ctx: Context, figure: Figure, lines: list[bytes]) -> Non
     )
 
 
-def read_back(settings: Settings) -> tuple[int, int, list[int]]:
-    """(records, entries, record sizes) of everything in the stage's stream."""
+def stream_records(settings: Settings) -> Iterator[bytes]:
+    """The data of every record in the stage's stream, shard by shard, oldest first."""
     kinesis = aws.client(settings, "kinesis")
-    count, entries, sizes = 0, 0, []
     for shard in kinesis.list_shards(StreamName=settings.kinesis_stream)["Shards"]:
         iterator = kinesis.get_shard_iterator(
             StreamName=settings.kinesis_stream,
@@ -128,10 +128,21 @@ def read_back(settings: Settings) -> tuple[int, int, list[int]]:
         while iterator:
             page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
             for record in page["Records"]:
-                count += 1
-                sizes.append(len(record["Data"]))
-                entries += records.entry_count(record["Data"])
+                yield record["Data"]
             if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
                 break
             iterator = page.get("NextShardIterator")
-    return count, entries, sizes
+
+
+def read_stream(settings: Settings) -> list[records.Entry]:
+    """Every entry of every record in the stage's stream."""
+    return [entry for data in stream_records(settings) for entry in records.decode(data)]
+
+
+def read_back(settings: Settings) -> tuple[int, int, list[int]]:
+    """(records, entries, record sizes) of everything in the stage's stream."""
+    sizes, entries = [], 0
+    for data in stream_records(settings):
+        sizes.append(len(data))
+        entries += records.entry_count(data)
+    return len(sizes), entries, sizes
