@@ -1,0 +1,1 @@
+"""API scenarios: hostile input, the OpenAPI property run, concurrent clients."""

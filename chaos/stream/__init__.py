@@ -1,0 +1,1 @@
+"""Stream scenarios: the composition under X, Kinesis, DynamoDB and process faults."""
