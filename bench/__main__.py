@@ -103,6 +103,12 @@ def main(argv: list[str] | None = None, cloud: LocalCloud | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(report.summary_table(results))
+    if (
+        default_out
+        and args.scale == "full"
+        and report.update_scaling(PROJECT_ROOT / "SCALING.md", results)
+    ):
+        log("updated the measured section of SCALING.md")
     log(f"wrote {args.out} ({elapsed:.0f} s in all)")
     return 1 if any(f.error for f in results) else 0
 

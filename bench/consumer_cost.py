@@ -160,9 +160,13 @@ def run(ctx: Context) -> Figure:
     if figure.missed:
         scenario = Scenario(ctx, lines, 0)
         _, profile = profiled(lambda: invoke_all(scenario.consumer, scenario.events))
-        figure.profiles["the consumer handler storing the corpus (no subscribers)"] = profile_text(
-            [profile]
-        )
+        label = f"the consumer handler storing {tweets:,} tweets (no subscribers), wall time"
+        figure.profiles[label] = profile_text([profile])
+        few = fan_lines[: max(20, len(fan_lines) // 5)]
+        scenario = Scenario(ctx, few, SUBSCRIBERS_PER_TERM)
+        _, profile = profiled(lambda: invoke_all(scenario.consumer, scenario.events))
+        label = f"the same with 10 subscribers per term ({len(few):,} tweets), handler thread"
+        figure.profiles[label] = profile_text([profile])
     return figure
 
 

@@ -10,6 +10,7 @@ backends' own clients.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -139,6 +140,15 @@ def _details(
         "cursor, several times, medians. The backends read with `ConsistentRead=True`, which "
         "costs twice the eventually consistent units, and `page(k)` asks for k+1 items to know "
         "whether there is a next page."
+    )
+    per_page = 21 * (size + 120) / 1024  # 20 items and the look-ahead one, with their keys
+    figure.note(
+        f"Why a page of 20 costs what it does: 21 items of about {fmt(size + 120)} bytes "
+        f"(content plus keys and attributes) are {per_page:.1f} KB, which is "
+        f"{math.ceil(per_page / 4)} RCU read strongly, {math.ceil(per_page / 4) / 2:g} "
+        "eventually consistent. One RCU per page of 20 would need items under about 190 "
+        "bytes and eventually consistent reads. `shared` adds a BatchGetItem of the messages, "
+        "and BatchGetItem rounds every item up to 4 KB: one RCU per item read strongly."
     )
     table = ["| backend | page | requests | RCU | operations |", "|---|---|---|---|---|"]
     for (name, size), tallies in sorted(pages.items()):

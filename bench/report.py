@@ -146,3 +146,29 @@ def _section(figure: Figure) -> list[str]:
         out += [f"Profile: {name}", "", "```text", text, "```", ""]
     out += [f"_Ran in {figure.seconds:.0f} s._", ""]
     return out
+
+
+SCALING_START = "<!-- bench:scaling: written by `make bench` (bench/scaling.py); edits are lost -->"
+SCALING_END = "<!-- /bench:scaling -->"
+
+
+def update_scaling(path: Path, figures: list[Figure]) -> bool:
+    """Put the scaling run's tables between SCALING.md's markers; False if nothing changed."""
+    found = [f for f in figures if f.key == "scaling" and not f.error]
+    if not found or not path.exists():
+        return False
+    text = path.read_text()
+    if SCALING_START not in text or SCALING_END not in text:
+        return False
+    figure = found[0]
+    date = time.strftime("%Y-%m-%d", time.gmtime())
+    body = [f"Measured {date} by `make bench` (commit "
+            f"`{_command(['git', 'rev-parse', '--short', 'HEAD'])}`):", ""]  # fmt: skip
+    body += [f"- {row.measure}: **{fmt(row.value)} {row.unit}**" for row in figure.rows]
+    body.append("")
+    for detail in figure.details:
+        body += [detail, ""]
+    head, rest = text.split(SCALING_START, 1)
+    _, tail = rest.split(SCALING_END, 1)
+    path.write_text(head + SCALING_START + "\n" + "\n".join(body) + SCALING_END + tail)
+    return True
