@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # 2 cores; each worker runs its own local cloud.
 PYTEST_WORKERS ?= 4
 
-.PHONY: demo test deps browser lint typecheck unit integration clean bench bench-quick
+.PHONY: demo test deps browser lint typecheck unit integration clean bench bench-quick chaos
 
 demo: deps
 	$(BIN)/streamfeed demo
@@ -66,6 +66,14 @@ bench: deps
 
 bench-quick: deps
 	$(BIN)/python -m bench --scale quick --out .streamfeed/bench/BENCHMARKS-quick.md
+
+# Reliability (chaos/): every fault, load and bad-input scenario at full length
+# (about an hour), written to RELIABILITY.md; fails if a claim broke. The test
+# suite runs the same scenarios short (tests/chaos). CHAOS_ARGS="--profile short"
+# or "--only x-drops,burst-10x" (see python -m chaos --list) for less.
+CHAOS_ARGS ?=
+chaos: deps
+	$(BIN)/python -m chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
