@@ -32,6 +32,8 @@ from collections import Counter
 from typing import Any, Final
 
 THROTTLED: Final = "ProvisionedThroughputExceededException"
+#: An HTTP answer: status, headers, body.
+Reply = tuple[int, list[tuple[str, str]], bytes]
 _HOP: Final = {"connection", "keep-alive", "transfer-encoding", "content-length", "x-amz-crc32"}
 
 
@@ -158,7 +160,7 @@ class FaultProxy:
         headers: dict[str, str],
         body: bytes,
         share: float,
-    ) -> Any:
+    ) -> Reply:
         request = json.loads(body)
         records = request["Records"]
         refused = {i for i in range(len(records)) if self._rng.random() < share}
@@ -190,7 +192,7 @@ class FaultProxy:
         headers: dict[str, str],
         body: bytes,
         share: float,
-    ) -> Any:
+    ) -> Reply:
         request = json.loads(body)
         kept: dict[str, list[Any]] = {}
         left: dict[str, list[Any]] = {}
@@ -223,7 +225,7 @@ class FaultProxy:
         headers: dict[str, str],
         body: bytes,
         share: float,
-    ) -> Any:
+    ) -> Reply:
         request = json.loads(body)
         kept: dict[str, Any] = {}
         left: dict[str, Any] = {}

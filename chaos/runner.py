@@ -9,6 +9,7 @@ started when a scenario first needs them and stopped at the end.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -33,6 +34,8 @@ def run_one(ctx: Context, scenario: Scenario) -> Outcome:
             ctx.drop_rig(scenario.rig)  # a broken system must not fail the next scenarios
     outcome.scenario = scenario.name
     outcome.profile = ctx.profile.name
+    # Recovery times depend on what else the machine is doing: keep the load with them.
+    outcome.counts["load_average"] = round(os.getloadavg()[0], 1)
     outcome.seconds = round(time.monotonic() - started, 1)
     return outcome
 

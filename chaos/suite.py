@@ -99,7 +99,7 @@ def _steps(profile: Profile) -> list[tuple[str, Callable[[Rig], Outcome]]]:
     ]
     for n, seconds in enumerate(p.kinesis_outages):
         name = "kinesis-outage" if n == 0 else f"kinesis-outage-{seconds / 60:g}min"
-        steps.append((name, lambda r, s=seconds, name=name: awsfaults.kinesis_outage(r, s, name)))
+        steps.append((name, _outage(seconds, name)))
     steps += [
         (
             "kinesis-outage-consumer",
@@ -122,6 +122,10 @@ def _steps(profile: Profile) -> list[tuple[str, Callable[[Rig], Outcome]]]:
         ("combined", lambda r: combined.combined(r, p.kinesis_throttle_seconds)),
     ]
     return steps
+
+
+def _outage(seconds: float, name: str) -> Callable[[Rig], Outcome]:
+    return lambda rig: awsfaults.kinesis_outage(rig, seconds, name)
 
 
 def _on(rig: str, body: Callable[[Rig], Outcome]) -> Callable[[Context], Outcome]:

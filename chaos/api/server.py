@@ -18,7 +18,7 @@ from chalice.local import ChaliceRequestHandler, LocalDevServer
 from app import app
 
 
-class _QuietHandler(ChaliceRequestHandler):  # type: ignore[misc]
+class _QuietHandler(ChaliceRequestHandler):
     """Chalice's handler without one access-log line per request on stderr."""
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -136,7 +136,7 @@ def _hold(rig: Rig, seconds: float) -> int:
     deepest = 0
     while time.monotonic() < deadline:
         deepest = max(deepest, spool_depth(rig))
-        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
     return max(deepest, spool_depth(rig))
 
 

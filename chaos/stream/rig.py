@@ -36,6 +36,7 @@ from chalicelib.terms import term_id_for
 from chaos.faultproxy import FaultProxy
 from chaos.profile import Profile
 from chaos.stream.fakex import ChaosFakeX
+from chaos.stream.watchdog import Watchdog
 
 KEYS = "chaos-x"
 #: Rules, and who follows which (by index): one user per term and one with both.
@@ -71,6 +72,7 @@ class Rig:
         self.consumer_kinesis = FaultProxy(*_host_port(self.base_settings.kinesis_endpoint))
         self.dynamo = FaultProxy(*_host_port(self.base_settings.dynamodb_endpoint))
         self.system: Composition | None = None
+        self.watchdog: Watchdog | None = None
         self.term_ids = [term_id_for(value) for value in self.options.terms]
         self.subscriptions = {
             user: {self.term_ids[i] for i in indexes}
@@ -106,6 +108,7 @@ class Rig:
             },
         )
         self.system.wait_for_state("connected", timeout=60)
+        self.watchdog = Watchdog(self.system)
         return self
 
     def _prepare(self, settings: Settings) -> None:
@@ -129,6 +132,8 @@ class Rig:
         system.restart(name)
 
     def stop(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.system is not None:
             self.system.stop()
         for proxy in self.proxies.values():
@@ -165,6 +170,12 @@ class Rig:
         return self.system
 
     @property
+    def guard(self) -> Watchdog:
+        if self.watchdog is None:
+            raise RuntimeError("the rig has not been started")
+        return self.watchdog
+
+    @property
     def settings(self) -> Settings:
         return self.running.settings
 
@@ -182,7 +193,8 @@ class Rig:
             time.sleep(0.1)
 
     def connections(self) -> int:
-        return int(self.fake.engine.state()["connections"])  # type: ignore[call-overload]
+        count = self.fake.engine.state()["connections"]
+        return count if isinstance(count, int) else 0
 
 
 def _host_port(url: str | None) -> tuple[str, int]:

@@ -6,6 +6,10 @@ of the local tooling, not a loss of data: the watchdog records the exit (with
 the last log lines) as a finding, starts the component again as a supervisor
 would, and the scenario goes on measuring what reaches storage. Scenarios that
 kill a component on purpose pause it.
+
+One watchdog lives as long as its rig, on a thread of its own: the children it
+starts die with the thread that started them (``PR_SET_PDEATHSIG`` follows the
+parent thread, not the process), so that thread must outlive every scenario.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from chalicelib.composition import API, CONSUMER
-from chaos.stream.rig import Rig
+from chalicelib.composition import API, CONSUMER, Composition
 
 WATCHED = (CONSUMER, API)
 
@@ -31,7 +34,7 @@ class Exit:
 
 @dataclass
 class Watchdog:
-    rig: Rig
+    system: Composition
     exits: list[Exit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -62,9 +65,9 @@ class Watchdog:
                 if self._paused:
                     continue
                 for name in WATCHED:
-                    process = self.rig.running.processes.get(name)
+                    process = self.system.processes.get(name)
                     if process is None or process.alive():
                         continue
                     self.exits.append(Exit(name, time.time(), process.log_tail(3)))
                     time.sleep(1.0)  # a supervisor's pause before a restart
-                    self.rig.running.restart(name)
+                    self.system.restart(name)

@@ -20,7 +20,6 @@ from chalicelib.settings import Settings
 from chaos.results import Outcome
 from chaos.stream.accounting import StoreProbe, check_feeds
 from chaos.stream.rig import Rig
-from chaos.stream.watchdog import Watchdog
 
 #: The local consumer runner's known weakness (reported): it exits when shard
 #: discovery cannot reach Kinesis or DynamoDB, instead of retrying.
@@ -43,7 +42,8 @@ class Window:
         self._watch: threading.Thread | None = None
         self.dead_letters_before = dead_letter_count(rig.settings)
         self.proxy_stats = {name: dict(p.stats) for name, p in rig.proxies.items()}
-        self.watchdog = Watchdog(rig)
+        self.exits_before = len(rig.guard.exits)
+        self.watchdog = rig.guard
 
     def calm(self, seconds: float) -> None:
         """Let tweets flow for ``seconds`` (nothing injected)."""
@@ -65,7 +65,7 @@ class Window:
         self._watch.start()
 
     def _report_exits(self) -> None:
-        exits = self.watchdog.exits
+        exits = self.watchdog.exits[self.exits_before :]
         if not exits:
             return
         self.outcome.counts["component_exits"] = [
@@ -108,7 +108,6 @@ class Window:
         probe.wait_for(emitted, rig.profile.settle_timeout)
         if self._watch is not None:
             self._watch.join(rig.profile.settle_timeout)
-        self.watchdog.stop()
         self._report_exits()
         stored = probe.stored(emitted)
         lost = set(emitted) - stored

@@ -17,10 +17,23 @@ from chaos.suite import Context, Scenario, scenarios
 from tests.chaos.conftest import explain
 
 pytestmark = pytest.mark.xdist_group("chaos")
-SCENARIOS = scenarios(SHORT)
+#: Scenarios that expose a reported, still open bug outside chaos/ (see RELIABILITY.md's
+#: findings): expected to fail until it is fixed; a pass is reported, not an error.
+KNOWN_FAILURES = {
+    "kinesis-outage-consumer": (
+        "reported: the local consumer runner loses records it read in a batching window when "
+        "the next GetRecords fails (chalicelib/consumer/shards.py, ShardWorker._fill)"
+    ),
+}
+SCENARIOS = [
+    pytest.param(s, id=s.name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[s.name]))
+    if s.name in KNOWN_FAILURES
+    else pytest.param(s, id=s.name)
+    for s in scenarios(SHORT)
+]
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario(chaos_context: Context, scenario: Scenario) -> None:
     outcome = run_one(chaos_context, scenario)
     print(explain(outcome))
