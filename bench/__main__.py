@@ -23,7 +23,7 @@ from pathlib import Path
 from bench import report
 from bench.cloud import BenchCloud
 from bench.context import Context
-from bench.harness import PROJECT_ROOT, SCALES, Figure, log, save_figures
+from bench.harness import PROJECT_ROOT, SCALES, Figure, load_figures, log, save_figures
 from chalicelib.localcloud import LocalCloud
 
 Runner = Callable[[Context], Figure]
@@ -56,7 +56,8 @@ def run_all(
 ) -> list[Figure]:
     scale = SCALES[scale_name]
     results: list[Figure] = []
-    with BenchCloud(cloud) as bench_cloud:
+    data_dir = None if cloud is not None else PROJECT_ROOT / ".streamfeed" / "bench" / "cloud"
+    with BenchCloud(cloud, data_dir) as bench_cloud:
         ctx = Context(scale, bench_cloud, work)
         for key in FIGURES:
             if only and key not in only:
@@ -67,7 +68,10 @@ def run_all(
                 figure = runner_for(key)(ctx)
             except Exception as exc:
                 traceback.print_exc()
-                figure = Figure(key, f"figure {key}", error=f"{type(exc).__name__}: {exc}")
+                error = f"{type(exc).__name__}: {exc}"
+                dead = bench_cloud.dead_server()
+                figure = Figure(key, f"figure {key}", error=error + (f" ({dead})" if dead else ""))
+            bench_cloud.release()
             figure.seconds = time.perf_counter() - started
             figure.note(
                 f"_Machine load (1-minute average) {load:.1f} at the start, "
@@ -87,6 +91,12 @@ def main(argv: list[str] | None = None, cloud: LocalCloud | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated figure keys (1-7, scaling)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
     parser.add_argument("--work", type=Path, default=None, help="where corpora and logs go")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        default=None,
+        help="results JSON of an earlier run: keep its figures, replace the ones run now",
+    )
     args = parser.parse_args(argv)
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -96,10 +106,21 @@ def main(argv: list[str] | None = None, cloud: LocalCloud | None = None) -> int:
         work = args.work or Path(tmp)
         results = run_all(args.scale, only, work, cloud)
     elapsed = time.perf_counter() - started
+    note = None
+    if args.merge is not None:
+        fresh = {f.key for f in results}
+        earlier = [f for f in load_figures(args.merge) if f.key not in fresh]
+        note = (
+            f"Figures {', '.join(sorted(fresh))} were re-run on their own "
+            f"({elapsed / 60:.1f} minutes); the others come from the earlier run in "
+            f"`{args.merge.name}`."
+        )
+        results = earlier + results
     default_out = args.out.resolve() == (PROJECT_ROOT / "BENCHMARKS.md").resolve()
     raw = PROJECT_ROOT / ".streamfeed" / "bench" / "full.json" if default_out else None
     save_figures(results, raw or args.out.with_suffix(".json"))
-    text = report.render(results, scale=args.scale, elapsed=elapsed)
+    total = sum(f.seconds for f in results) if args.merge is not None else elapsed
+    text = report.render(results, scale=args.scale, elapsed=total, note=note)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(report.summary_table(results))

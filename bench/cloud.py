@@ -8,7 +8,9 @@ client's, and a client measured in its own process sees the real socket.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -18,6 +20,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from bench.harness import STREAMFEED, env_without_proxies
+from chalicelib import aws, resources
 from chalicelib.fakex.testing import FakeXClient
 from chalicelib.localcloud import LocalCloud, LocalCloudConfig
 from chalicelib.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
@@ -37,13 +40,17 @@ TERM_IDS: Final = tuple(tag for _, tag in RULES)
 class BenchCloud:
     """A local cloud (started here, or one a test session already runs) and its stages."""
 
-    def __init__(self, cloud: LocalCloud | None = None) -> None:
+    def __init__(self, cloud: LocalCloud | None = None, data_dir: Path | None = None) -> None:
         self._owned = cloud is None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.created: list[Settings] = []
         if cloud is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="streamfeed-bench-")
-            config = LocalCloudConfig(data_dir=Path(self._tmp.name) / "cloud")
-            cloud = LocalCloud(config, Settings(name_prefix="bench"))
+            if data_dir is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="streamfeed-bench-")
+                data_dir = Path(self._tmp.name) / "cloud"
+            else:
+                shutil.rmtree(data_dir, ignore_errors=True)  # a fresh cloud; logs kept after
+            cloud = LocalCloud(LocalCloudConfig(data_dir=data_dir), Settings(name_prefix="bench"))
         self.cloud = cloud
 
     def __enter__(self) -> BenchCloud:
@@ -63,11 +70,35 @@ class BenchCloud:
         """Settings of a fresh stage; every resource exists (tables only without ``stream``)."""
         prefix = f"b{uuid.uuid4().hex[:10]}"
         settings = self.cloud.settings(name_prefix=prefix, stream_shards=shards, **changes)
+        self.created.append(settings)
         if stream:
             bootstrap(settings)
         else:
             ensure_tables(settings, BootstrapReport())
         return settings
+
+    def release(self) -> None:
+        """Delete the streams and tables of every stage made so far.
+
+        kinesis-mock keeps every record in memory for the stream's retention, and
+        the benchmarks put millions of tweets through it: without this it runs out
+        of heap in a full run.
+        """
+        for settings in self.created:
+            with contextlib.suppress(Exception):
+                aws.client(settings, "kinesis").delete_stream(
+                    StreamName=settings.kinesis_stream, EnforceConsumerDeletion=True
+                )
+            ddb = aws.client(settings, "dynamodb")
+            for spec in resources.TABLES:
+                with contextlib.suppress(Exception):
+                    ddb.delete_table(TableName=settings.table_name(spec.logical))
+        self.created = []
+
+    def dead_server(self) -> str | None:
+        """The emulator that died, with the end of its log, if one did."""
+        dead = self.cloud.dead_process()
+        return None if dead is None else f"{dead.name} died: {dead.log_tail(8)}"
 
     def env(self, settings: Settings, **extra: str) -> dict[str, str]:
         """Environment for a child process that should reach ``settings``' stage."""

@@ -120,18 +120,19 @@ def run(ctx: Context) -> Figure:
             tally, cpu = scenario.measure()  # the same batches again: a retried batch
             last["replay"] = tally
             samples["replay"].append(_sample(tally, cpu, tweets))
-            feeds_tables = ()
             stored = _stored(scenario, tweets)
         else:
-            feeds_tables = (scenario.table(resources.FEEDS.logical),
-                            scenario.table(resources.FEED_COUNTERS.logical))  # fmt: skip
+            feeds_tables = [scenario.table(resources.FEEDS.logical),
+                            scenario.table(resources.FEED_COUNTERS.logical)]  # fmt: skip
             # Each term has its own 10 users: one delivery per (tweet, term, subscriber).
             deliveries = sum(terms[: len(fan_lines)]) * SUBSCRIBERS_PER_TERM
-            fan = last["fanout"]
+            fanned = last["fanout"]
             samples["fanout"][-1]["delivery_wcu"] = (
-                sum(fan.wcu[t] for t in feeds_tables) / deliveries
+                sum(fanned.wcu[t] for t in feeds_tables) / deliveries
             )
-            samples["fanout"][-1]["delivery_requests"] = fan.requests_on(feeds_tables) / deliveries
+            samples["fanout"][-1]["delivery_requests"] = (
+                fanned.requests_on(feeds_tables) / deliveries
+            )
             samples["fanout"][-1]["deliveries"] = deliveries
     store = {k: median(s[k] for s in samples["store"]) for k in samples["store"][0]}
     fan = {k: median(s[k] for s in samples["fanout"]) for k in samples["fanout"][0]}

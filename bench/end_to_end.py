@@ -211,6 +211,7 @@ def run(ctx: Context) -> Figure:
     scale = ctx.scale
     figure = Figure("5", f"End to end at {scale.e2e_rate:,.0f} tweets/s on the local cloud")
     feed = run_once(ctx, fanout=True, seconds=scale.e2e_seconds)
+    ctx.cloud.release()  # the local Kinesis keeps every record in memory
     _report(figure, scale.e2e_rate, feed)
     if scale.e2e_seconds > DIAGNOSE_FROM:
         store = run_once(ctx, fanout=False, seconds=min(scale.e2e_seconds, DIAGNOSE_SECONDS))

@@ -224,7 +224,7 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def profile_text(profiles: Iterable[cProfile.Profile | pstats.Stats], top: int = 18) -> str:
+def profile_text(profiles: Iterable[cProfile.Profile], top: int = 18) -> str:
     """The ``top`` entries by cumulative and by own time, merged over ``profiles``."""
     items = list(profiles)
     if not items:

@@ -93,7 +93,7 @@ def _command(argv: list[str]) -> str:
     return done.stdout.strip() or "?"
 
 
-def render(figures: list[Figure], *, scale: str, elapsed: float) -> str:
+def render(figures: list[Figure], *, scale: str, elapsed: float, note: str | None = None) -> str:
     commit = _command(["git", "rev-parse", "--short", "HEAD"])
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out = [
@@ -101,7 +101,8 @@ def render(figures: list[Figure], *, scale: str, elapsed: float) -> str:
         "",
         f"Written by `python -m bench --scale {scale}` on {date} at commit `{commit}`; "
         f"the run took {elapsed / 60:.1f} minutes. Benchmarks print what they measured and "
-        "never fail on a number; a goal that is missed says so here, with a profile.",
+        "never fail on a number; a goal that is missed says so here, with a profile."
+        + (f" {note}" if note else ""),
         "",
         "## Every figure",
         "",
