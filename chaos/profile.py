@@ -40,6 +40,8 @@ class Profile:
     #: Seconds of 10x rate.
     burst_seconds: float
     burst_factor: int
+    #: Times the followed term is disabled and enabled again.
+    term_flaps: int
     #: Term add/remove operations in the churn scenario, and their pace (per second).
     term_changes: int
     term_change_rate: float
@@ -70,6 +72,7 @@ FULL = Profile(
     stall_seconds=60.0,
     burst_seconds=60.0,
     burst_factor=10,
+    term_flaps=3,
     term_changes=600,
     term_change_rate=1.0,
     property_examples=300,
@@ -93,14 +96,15 @@ SHORT = Profile(
     dynamo_outage=5.0,
     dynamo_throttle_seconds=4.0,
     stall_seconds=4.0,
-    burst_seconds=6.0,
+    burst_seconds=4.0,
     burst_factor=10,
+    term_flaps=1,
     term_changes=40,
     term_change_rate=4.0,
     property_examples=15,
     api_clients=4,
     api_requests=25,
-    calm=1.5,
+    calm=1.0,
     settle_timeout=90.0,
 )
 

@@ -116,7 +116,7 @@ def _steps(profile: Profile) -> list[tuple[str, Callable[[Rig], Outcome]]]:
         ("streamer-sigkill-standby", processes.streamer_sigkill_standby),
         ("streamer-sigterm", lambda r: processes.streamer_sigterm(r, p.restart_after)),
         ("consumer-sigkill", lambda r: processes.consumer_sigkill(r, p.restart_after)),
-        ("term-flap", terms.term_flap),
+        ("term-flap", lambda r: terms.term_flap(r, p.term_flaps)),
         ("term-churn", lambda r: terms.term_churn(r, p.term_changes, p.term_change_rate)),
         ("burst-10x", lambda r: burst.burst(r, p.burst_seconds, p.burst_factor)),
         ("combined", lambda r: combined.combined(r, p.kinesis_throttle_seconds)),

@@ -57,7 +57,11 @@ def term_flap(rig: Rig, flaps: int = 2) -> Outcome:
         window.calm(rig.profile.calm)
     # Deleting a term deletes its subscriptions: the follower's feed is checked only
     # for the flaps above, then the follower subscribes again to the re-created term.
+    # Everything X matched up to here is fanned out to the follower before the delete
+    # takes the subscription away (later tweets are not the follower's any more).
     deleted_at = rig.fake.slot_now()
+    flapped = rig.fake.emitted(window.first_slot, deleted_at)
+    StoreProbe(rig.settings).wait_for(flapped, rig.profile.settle_timeout)
     api.ok("DELETE", f"/terms/{term}")
     lags.append(_until(rig, lambda: term not in x_rule_tags(rig)))
     window.calm(rig.profile.calm)
@@ -69,7 +73,6 @@ def term_flap(rig: Rig, flaps: int = 2) -> Outcome:
     window.calm(rig.profile.calm)
     others = {u: t for u, t in rig.subscriptions.items() if u != follower}
     outcome = window.finish(subscriptions=others)
-    flapped = rig.fake.emitted(window.first_slot, deleted_at)
     stored = StoreProbe(rig.settings).stored(flapped)
     feeds = check_feeds(rig.settings, {follower: {term}}, {t: set(flapped[t]) for t in stored})
     outcome.duplicated_in_feeds = (outcome.duplicated_in_feeds or 0) + feeds.duplicates

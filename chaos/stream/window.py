@@ -30,8 +30,10 @@ RUNNER_EXITS = (
 
 
 class Window:
-    def __init__(self, rig: Rig, scenario: str, title: str) -> None:
+    def __init__(self, rig: Rig, scenario: str, title: str, *, expect_loss: bool = False) -> None:
         self.rig = rig
+        #: A control scenario: tweets X never sent are expected to be missing.
+        self.expect_loss = expect_loss
         self.outcome = Outcome(scenario, title, profile=rig.profile.name)
         self.first_slot = rig.fake.slot_now()
         self.ledger_from = len(rig.fake.engine.ledger)
@@ -52,7 +54,9 @@ class Window:
     def fault_over(self) -> None:
         """The fault has ended: start timing until X's tweets up to now are all stored."""
         self.fault_end_slot = self.rig.fake.slot_now()
-        pending = self.rig.fake.emitted(self.first_slot, self.fault_end_slot)
+        pending = set(self.rig.fake.emitted(self.first_slot, self.fault_end_slot))
+        if self.expect_loss:
+            pending &= self._sent_ids()
         ended = time.monotonic()
 
         def watch() -> None:
@@ -78,6 +82,10 @@ class Window:
             "the API stayed up", not others, "; ".join(e.log_tail[-200:] for e in others)
         )
 
+    def _sent_ids(self) -> set[str]:
+        """Tweets the fake X wrote on a connection since the window opened."""
+        return {str(e["id"]) for e in self.rig.fake.engine.ledger.entries(self.ledger_from)}
+
     def _proxy_deltas(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for name, proxy in self.rig.proxies.items():
@@ -94,7 +102,6 @@ class Window:
     def finish(
         self,
         *,
-        expect_loss: bool = False,
         dead_letters: int | None = 0,
         subscriptions: dict[str, set[str]] | None = None,
     ) -> Outcome:
@@ -104,8 +111,10 @@ class Window:
             self.fault_over()
         end_slot = rig.fake.slot_now()
         emitted = rig.fake.emitted(self.first_slot, end_slot)
+        expect_loss = self.expect_loss
         probe = StoreProbe(rig.settings)
-        probe.wait_for(emitted, rig.profile.settle_timeout)
+        awaited = set(emitted) & self._sent_ids() if expect_loss else set(emitted)
+        probe.wait_for(awaited, rig.profile.settle_timeout)
         if self._watch is not None:
             self._watch.join(rig.profile.settle_timeout)
         self._report_exits()

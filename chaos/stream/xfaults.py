@@ -59,13 +59,14 @@ def drops_without_backfill(rig: Rig, *, times: int = 2) -> Outcome:
         rig, "x-drops-no-backfill",
         f"X drops the connection and answers 503 once, {times} times; "
         "streamer without --backfill-minutes (control: loss expected)",
+        expect_loss=True,
     )  # fmt: skip
     window.calm(rig.profile.calm)
     for _ in range(times):
         fire(rig, Drop(after=10), ConnectError(status=503, count=1))
     window.fault_over()
     window.calm(rig.profile.calm)
-    outcome = window.finish(expect_loss=True)
+    outcome = window.finish()
     outcome.check(
         "the accounting sees the gap X left (tweets lost without backfill)",
         bool(outcome.lost), "nothing lost: the control did not create a gap",
