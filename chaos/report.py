@@ -45,6 +45,8 @@ def render(results: dict[str, Outcome], order: Iterable[str] = ()) -> str:
         "IAM": _iam(),
         "ROUTES": _routes(),
         "FAILURES": _failures(ordered),
+        "CHURN": _churn(results.get("term-churn"), "x_rule_versions_per_hour"),
+        "CHURN_API": _churn(results.get("term-churn"), "api_changes_per_hour"),
     }
     text = TEMPLATE.read_text()
     for name, body in sections.items():
@@ -220,6 +222,17 @@ def _routes() -> str:
     for access, routes in by_access.items():
         rows.append(f"| {access}: {meaning.get(access, access)} | {', '.join(routes)} |")
     return "\n".join(rows)
+
+
+def _churn(o: Outcome | None, key: str) -> str:
+    if o is None:
+        return "(not measured yet)"
+    counts = o.counts
+    value = counts.get(key)
+    if value is None and key == "api_changes_per_hour" and counts.get("x_rule_versions"):
+        changes = sum(counts.get("api_statuses", {}).values())
+        value = round(changes * counts["x_rule_versions_per_hour"] / counts["x_rule_versions"])
+    return f"{value:,}" if isinstance(value, int) else "(not measured yet)"
 
 
 def _failures(outcomes: list[Outcome]) -> str:

@@ -135,6 +135,7 @@ def term_churn(rig: Rig, changes: int, per_second: float) -> Outcome:
             "api_p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1),
             "x_rule_versions": versions,
             "x_rule_versions_per_hour": round(versions * 3600 / max(elapsed, 1e-9)),
+            "api_changes_per_hour": round(changes * 3600 / max(elapsed, 1e-9)),
             "converged_after_s": round(converge, 1),
         }
     )
