@@ -92,7 +92,11 @@ def disconnects(rig: Rig, kinds: tuple[str, ...] = DISCONNECT_TYPES) -> Outcome:
 
 def connect_errors(rig: Rig, status: int, count: int) -> Outcome:
     name = "x-429-storm" if status == 429 else f"x-{status}-storm"
-    window = Window(rig, name, f"X answers {count} reconnects in a row with HTTP {status}")
+    window = Window(
+        rig,
+        name,
+        f"X answers {count} reconnect{'s' if count > 1 else ''} in a row with HTTP {status}",
+    )
     window.calm(rig.profile.calm)
     started = time.monotonic()
     fire(rig, Drop(after=10), ConnectError(status=status, count=count), timeout=1200)
