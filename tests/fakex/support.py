@@ -34,12 +34,18 @@ class Stream:
             timeout=(5, read_timeout),
         )
         self._lines = self.response.iter_lines(chunk_size=256)
+        self._fake = fake
+        self._kind = "sample" if "sample" in path else "filtered"
 
     def __enter__(self) -> Stream:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.response.close()
+        # X allows one connection: the next Stream must not race the server
+        # noticing this one has gone (slow under load).
+        if self.response.ok:
+            wait_for(lambda: not self._fake.state()["open"].get(self._kind), timeout=30)
 
     def next_line(self, within: float = 15.0) -> bytes | None:
         """The next non-empty line, or None when the stream ended cleanly."""
@@ -60,7 +66,7 @@ class Stream:
         return found
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     """Poll until ``condition`` holds; fail after ``timeout`` (never a timing assertion)."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -106,14 +106,14 @@ def test_standby_takes_over_after_sigkill_with_backfill(live: Settings, fake_x: 
     first = start(live, "main")
     second: subprocess.Popen[str] | None = None
     try:
-        wait_until(lambda: fake_x.state()["connections"] == 1, what="first connects")
+        wait_until(lambda: fake_x.state()["connections"] == 1, timeout=60, what="first connects")
         second = start(live, "main")
         wait_until(lambda: len(fake_x.ledger()) > 300, what="tweets")
         assert fake_x.state()["connections"] == 1  # the standby does not connect
         killed_at = time.time()
         first.kill()
         first.communicate(timeout=10)
-        wait_until(lambda: fake_x.state()["connections"] == 2, timeout=30, what="takeover")
+        wait_until(lambda: fake_x.state()["connections"] == 2, timeout=90, what="takeover")
         wait_until(lambda: state(live) == "connected", what="standby connected")
         time.sleep(1.5)
         second.send_signal(signal.SIGTERM)

@@ -31,7 +31,7 @@ from tests.support.keysets import put_keyset
 from tests.support.kinesis import read_stream, tweet_ids
 
 
-def wait_until(check: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
+def wait_until(check: Callable[[], object], timeout: float = 60.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
