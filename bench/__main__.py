@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None, cloud: LocalCloud | None = None) -> int:
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(key, "bench")  # the emulators take any; never real ones
+    # kinesis-mock (Node) grows past 2 GB in the 5-minute end-to-end run (it persists its
+    # whole state every second) and Node's default heap limit then kills it. The local
+    # cloud's children inherit this environment.
+    os.environ.setdefault("NODE_OPTIONS", "--max-old-space-size=8192")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="streamfeed-bench-work-") as tmp:
         work = args.work or Path(tmp)

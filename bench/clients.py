@@ -143,9 +143,13 @@ def run_tweepy(url: str, tweets: int, out_dir: Path) -> dict[str, Any]:
 
 
 def run_twarc2(url: str, tweets: int, out_dir: Path) -> dict[str, Any]:
-    import twarc
-    from twarc.command2 import twarc2
-    from twarc.expansions import EXPANSIONS, TWEET_FIELDS, USER_FIELDS
+    import twarc  # type: ignore[import-untyped]
+    from twarc.command2 import twarc2  # type: ignore[import-untyped]
+    from twarc.expansions import (  # type: ignore[import-untyped]
+        EXPANSIONS,
+        TWEET_FIELDS,
+        USER_FIELDS,
+    )
 
     from chalicelib.xclient.redirect import redirect_session
 

@@ -26,6 +26,7 @@ from typing import Any, Final
 import orjson
 import psutil
 import requests
+from botocore.exceptions import BotoCoreError, ClientError
 
 from bench.cloud import RULES, TERM_IDS
 from bench.context import Context
@@ -38,6 +39,7 @@ from chalicelib.fakex.snowflake import snowflake_ms
 from chalicelib.feeds.keys import sort_key
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
+from chalicelib.status.reader import read_status_record
 from chalicelib.streamer.spool import Spool
 
 WATCHER: Final = "watcher"
@@ -275,7 +277,13 @@ def _ledger_check(settings: Settings, ids: list[str], spooled: list[str]) -> dic
             ProjectionExpression="sk",
         )
     ]
-    streamed = [orjson.loads(entry.line)["data"]["id"] for entry in read_stream(settings)]
+    try:
+        streamed = [orjson.loads(entry.line)["data"]["id"] for entry in read_stream(settings)]
+    except (BotoCoreError, ClientError) as exc:
+        # kinesis-mock holding a long run's records may stop answering: judge the stream by
+        # the streamer's own counts instead of by id.
+        log(f"fig 5: could not read the local Kinesis back ({exc}); using the streamer's counts")
+        return _count_check(settings, ids, spooled, stored, feed)
     sent, kinesis, table = set(ids), set(streamed), set(stored)
     held = kinesis | set(spooled)
     return {
@@ -288,6 +296,28 @@ def _ledger_check(settings: Settings, ids: list[str], spooled: list[str]) -> dic
         "stored": len(stored),
         "stored but never sent": len(table - sent),
         "not yet stored (consumer backlog)": len(held - table),
+        "feed items": len(feed),
+        "feed duplicates": len(feed) - len(set(feed)),
+    }
+
+
+def _count_check(
+    settings: Settings, ids: list[str], spooled: list[str], stored: list[str], feed: list[str]
+) -> dict[str, int]:
+    """The ledger check with the stream judged by the streamer's status record."""
+    status = read_status_record(settings) or {}
+    sent, table = set(ids), set(stored)
+    shipped = int(status.get("shipped", 0))
+    return {
+        "sent": len(ids),
+        "sent twice": len(ids) - len(sent),
+        "received by the streamer": int(status.get("received", 0)),
+        "shipped to Kinesis (streamer's count)": shipped,
+        "in the streamer's spool": len(spooled),
+        "lost (neither in Kinesis nor spooled)": max(0, len(sent) - shipped - len(spooled)),
+        "stored": len(stored),
+        "stored but never sent": len(table - sent),
+        "not yet stored (consumer backlog)": len(sent - table),
         "feed items": len(feed),
         "feed duplicates": len(feed) - len(set(feed)),
     }
