@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -27,14 +25,7 @@ from chalicelib.api.localserver import ApiServer, LocalServerError, chalice_conf
 from chalicelib.auth import TokenError, load_auth_config, read_signing_key
 from chalicelib.cli.errors import CliError
 from chalicelib.settings import SettingsError
-
-
-class _Stop(Exception):
-    """Raised from the SIGTERM handler to leave ``serve_forever`` like Ctrl-C does."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
+from chalicelib.stopsignal import Stopped, sigterm_raises
 
 
 @click.command("api")
@@ -61,17 +52,16 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 )
 def api_command(host: str, port: int, stage: str, project_dir: Path) -> None:
     """Serve the HTTP API locally until Ctrl-C or SIGTERM; prints its URL."""
-    signal.signal(signal.SIGTERM, _on_sigterm)  # also while starting: a demo may stop us early
     server = None
-    try:
-        server = _start(host, port, stage, project_dir.resolve())
-        server.serve_forever()
-    except (KeyboardInterrupt, _Stop):
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if server is not None:
-            server.close()
+    # Also while starting: a demo may stop us early.
+    with sigterm_raises():
+        try:
+            server = _start(host, port, stage, project_dir.resolve())
+            server.serve_forever()
+        except (KeyboardInterrupt, Stopped):
+            pass
+    if server is not None:
+        server.close()
     click.echo("streamfeed API stopped", err=True)
 
 

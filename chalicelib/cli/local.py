@@ -7,7 +7,6 @@ import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -16,16 +15,9 @@ from chalicelib.errors import ServiceError
 from chalicelib.keysets import KeySetError as KeysetFailure
 from chalicelib.localcloud import LocalCloud, LocalCloudConfig, LocalCloudError, envfile
 from chalicelib.settings import SettingsError, load_settings
+from chalicelib.stopsignal import Stopped, signals_ignored, sigterm_raises
 
 SNAPSHOT_EVERY = 15.0
-
-
-class _Stop(Exception):
-    """Raised from the SIGTERM handler to unwind like Ctrl-C does."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
 
 
 @click.group("local")
@@ -70,13 +62,19 @@ def _config(
 
 def _run(cloud: LocalCloud, banner: bool) -> None:
     """Start, report, then stay in the foreground until Ctrl-C or SIGTERM."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    with sigterm_raises():
+        _serve(cloud, banner)
+    click.echo("local cloud stopped", err=True)
+
+
+def _serve(cloud: LocalCloud, banner: bool) -> None:
     try:
         env = cloud.start()
     except LocalCloudError as exc:
         raise CliError(str(exc)) from None
-    except (KeyboardInterrupt, _Stop):
-        cloud.stop(save=False)
+    except (KeyboardInterrupt, Stopped):
+        with signals_ignored():
+            cloud.stop(save=False)
         raise CliError("interrupted while starting", exit_code=130) from None
     try:
         _report(cloud, env, banner)
@@ -89,12 +87,11 @@ def _run(cloud: LocalCloud, banner: bool) -> None:
             if time.monotonic() - last_snapshot > SNAPSHOT_EVERY:
                 cloud.checkpoint()
                 last_snapshot = time.monotonic()
-    except (KeyboardInterrupt, _Stop):
+    except (KeyboardInterrupt, Stopped):
         click.echo("stopping the local cloud…", err=True)
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        cloud.stop()
-    click.echo("local cloud stopped", err=True)
+        with signals_ignored(signal.SIGTERM):
+            cloud.stop()
 
 
 def _report(cloud: LocalCloud, env: dict[str, str], banner: bool) -> None:

@@ -9,13 +9,11 @@ summary until Ctrl-C or SIGTERM, which stop everything and exit 0.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import TextIO
 
 from chalicelib import keysets, terms
@@ -28,16 +26,9 @@ from chalicelib.demo.summary import render as render_summary
 from chalicelib.demo.xsource import CLI_KEYS, XChoice, choose_x
 from chalicelib.keysets.service import stored_default
 from chalicelib.settings import Settings
+from chalicelib.stopsignal import Stopped, signals_ignored, sigterm_raises
 
 TOKEN_HOURS = 12
-
-
-class Stop(Exception):
-    """Raised from the SIGTERM handler to unwind like Ctrl-C does."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Stop
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,12 @@ def _syntax_only() -> tuple[None, str]:
 def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> None:
     """Run until Ctrl-C or SIGTERM. Raises CompositionError/LocalCloudError/XChoiceError."""
     began = time.monotonic()
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    with sigterm_raises():
+        _run(options, began, out)
+    print(f"stopped; data kept in {options.data_dir}", file=out, flush=True)
+
+
+def _run(options: DemoOptions, began: float, out: TextIO) -> None:
     config = CompositionConfig(
         data_dir=options.data_dir,
         api_port=options.api_port,
@@ -110,17 +106,13 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> None:
         assert ends is not None
         _print_banner(system, ends, choice, bool(report and report[0].seeded), began, out)
         _watch(system, options, began, out)
-    except (KeyboardInterrupt, Stop):
+    except (KeyboardInterrupt, Stopped):
         pass
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if system.processes:
-            print("\nstopping…", file=out, flush=True)
-        system.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    print(f"stopped; data kept in {options.data_dir}", file=out, flush=True)
+        with signals_ignored():
+            if system.processes:
+                print("\nstopping…", file=out, flush=True)
+            system.stop()
 
 
 def _print_banner(

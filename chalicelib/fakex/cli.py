@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import errno
-import signal
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -13,14 +11,7 @@ from chalicelib.cli.errors import CliError
 from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN, Engine, FakeXConfig
 from chalicelib.fakex.replay import ReplayError
 from chalicelib.fakex.server import FakeXServer
-
-
-class _Stop(Exception):
-    """Raised from the SIGTERM handler to unwind like Ctrl-C."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
+from chalicelib.stopsignal import Stopped, sigterm_raises
 
 
 @click.command("fake-x")
@@ -82,11 +73,11 @@ def fake_x(
         if exc.errno == errno.EADDRINUSE:
             raise CliError(f"port {port} on {host} is already in use") from None
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    signal.signal(signal.SIGTERM, _on_sigterm)
     click.echo(f"fake-x listening on {server.url}", nl=True)
     try:
-        server.serve_forever(poll_interval=0.2)
-    except (KeyboardInterrupt, _Stop):
+        with sigterm_raises():
+            server.serve_forever(poll_interval=0.2)
+    except (KeyboardInterrupt, Stopped):
         pass
     finally:
         engine.stopping.set()
