@@ -20,6 +20,7 @@ from chalicelib.consumer.telemetry import logger
 from chalicelib.consumer.tweetmodel import TweetShape
 from chalicelib.dynamo_batches import Batches
 from chalicelib.settings import Settings
+from chaos.faultproxy import FaultProxy
 from tests.consumer.conftest import dead_letters, invoke, stored_tweets
 from tests.consumer.support import (
     SHARD,
@@ -30,7 +31,6 @@ from tests.consumer.support import (
     sequences,
     tweet_id,
 )
-from tests.support.proxy import ToggleProxy
 
 
 def failing_for(tweet_ids: set[str], times: int) -> Callable[[TweetSource], Mapping[str, object]]:
@@ -163,13 +163,13 @@ def test_an_unreachable_dynamodb_is_an_outage_not_poison(
 ) -> None:
     target = full_stage.dynamodb_endpoint or ""
     host, port = target.removeprefix("http://").split(":")
-    with ToggleProxy(host, int(port)) as proxy:
+    with FaultProxy(host, int(port)) as proxy:
         settings = full_stage.model_copy(update={"dynamodb_endpoint": proxy.url})
         consumer = Consumer.from_settings(settings)
         consumer.mapping = replace(MAPPING, record_max_attempts=1)
         runtime.install(consumer)
         try:
-            proxy.off()
+            proxy.down()
             line = Lines().line(["alpha"])
             event = kinesis_event([record([line])])
             for _ in range(2):  # even past record_max_attempts: nothing is set aside
@@ -177,7 +177,7 @@ def test_an_unreachable_dynamodb_is_an_outage_not_poison(
                     "batchItemFailures": [{"itemIdentifier": sequences(event)[0]}]
                 }
             assert dead_letters(full_stage) == []
-            proxy.on()
+            proxy.up()
             assert invoke(event) == {"batchItemFailures": []}
         finally:
             runtime.install(None)

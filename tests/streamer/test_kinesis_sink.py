@@ -15,8 +15,8 @@ from chalicelib.settings import Settings
 from chalicelib.streamer.kinesis_sink import KinesisSink
 from chalicelib.streamer.packing import Limits
 from chalicelib.streamer.spool import Spool
+from chaos.faultproxy import FaultProxy
 from tests.support.kinesis import read_stream
-from tests.support.proxy import ToggleProxy
 
 # A request that times out after kinesis-mock stored it is sent again: Kinesis is
 # at-least-once and the consumer drops repeats by tweet id. These tests count exact
@@ -107,7 +107,7 @@ def test_kinesis_down_for_20_seconds_spools_then_delivers_in_order(
     full_stage: Settings, tmp_path: Path
 ) -> None:
     endpoint = urlsplit(full_stage.kinesis_endpoint or "")
-    with ToggleProxy(endpoint.hostname or "127.0.0.1", endpoint.port or 0) as proxy:
+    with FaultProxy(endpoint.hostname or "127.0.0.1", endpoint.port or 0) as proxy:
         via_proxy = full_stage.model_copy(update={"kinesis_endpoint": proxy.url})
         client = aws.new_client(via_proxy, "kinesis", PATIENT)
         sink = KinesisSink(
@@ -122,7 +122,7 @@ def test_kinesis_down_for_20_seconds_spools_then_delivers_in_order(
         for entry in before:
             sink.put(entry)
         time.sleep(0.5)
-        proxy.off()
+        proxy.down()
         outage_end = time.monotonic() + 20
         for entry in during:
             sink.put(entry)
@@ -132,7 +132,7 @@ def test_kinesis_down_for_20_seconds_spools_then_delivers_in_order(
             time.sleep(0.1)
         assert sink.spool.depth > 0  # the outage went to disk, not to memory
         time.sleep(max(0.0, outage_end - time.monotonic()))
-        proxy.on()
+        proxy.up()
         for entry in after:
             sink.put(entry)
         deadline = time.monotonic() + 30
