@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
 from chalicelib import aws, resources
 from chalicelib.consumer import telemetry
 from chalicelib.consumer.checkpoints import Checkpoints
@@ -129,7 +132,15 @@ class Runner:
         errors: list[BaseException] = []
         while True:
             self.wake.clear()
-            for shard_id in self._ready_shards(report):
+            try:
+                ready = self._ready_shards(report)
+            except (BotoCoreError, ClientError, PynamoDBException):
+                # Kinesis or DynamoDB away for a moment: the workers retry, and so does this.
+                log.exception("looking for shards failed; retrying")
+                if self.stop_event.wait(self.wiring.pacing.retry_cap):
+                    break
+                continue
+            for shard_id in ready:
                 if shard_id in threads:
                     continue
                 worker = ShardWorker(self.wiring, shard_id)

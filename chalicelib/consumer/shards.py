@@ -134,7 +134,9 @@ class ShardWorker:
     def run(self, *, until_idle: bool = False) -> ShardStats:
         """Work until stopped (or, with ``until_idle``, until the shard is drained)."""
         w = self.wiring
-        start = w.checkpoints.load(self.shard_id)
+        start = self._load()
+        if start is None:
+            return self.stats  # stopped before DynamoDB answered
         if start.closed:
             self.stats.closed = True
             return self.stats
@@ -170,7 +172,15 @@ class ShardWorker:
         got: list[KinesisRecord] = []
         deadline: float | None = None
         while have + len(got) < size and not w.stop.is_set():
-            page = reader.read(size - have - len(got))
+            try:
+                page = reader.read(size - have - len(got))
+            except (BotoCoreError, ClientError):
+                if not got:
+                    raise
+                # The reader has moved past what this window read: deliver it, or it is lost.
+                log.warning("reading %s failed; delivering the %d record(s) read", reader.shard_id,
+                            len(got), exc_info=True)  # fmt: skip
+                break
             got += page
             if (have or got) and deadline is None:
                 deadline = time.monotonic() + w.mapping.maximum_batching_window_in_seconds
@@ -259,6 +269,17 @@ class ShardWorker:
         self.stats.dead_lettered += len(batch)
         self._save(Checkpoint(batch[-1]["SequenceNumber"]))
         return True
+
+    def _load(self) -> Checkpoint | None:
+        """The checkpoint, retrying until DynamoDB answers; None if the runner stops first."""
+        w = self.wiring
+        while True:
+            try:
+                return w.checkpoints.load(self.shard_id)
+            except Exception:  # PynamoDB wraps every failure in its own types: keep trying
+                log.exception("loading the checkpoint of %s failed; retrying", self.shard_id)
+                if w.stop.wait(w.pacing.retry_cap):
+                    return None
 
     def _save(self, checkpoint: Checkpoint) -> None:
         """Save, retrying until it works or the runner stops (then a restart replays a bit)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from app import consume_tweets
 from chalicelib import aws
@@ -209,3 +211,85 @@ def test_shards_are_processed_in_parallel(local_cloud: LocalCloud) -> None:
     for shard in shards:
         last = [a["SequenceNumber"] for a in answers if a["ShardId"] == shard][-1]
         assert checkpoints[shard].sequence == last
+
+
+class Flaky:
+    """The runner's Kinesis client, with calls of ``method`` that fail while ``failing`` says.
+
+    ``get_records`` reads one record a call, so a batching window takes several reads.
+    """
+
+    def __init__(self, real: Any, method: str, failing: Any) -> None:
+        self.real, self.method, self.failing = real, method, failing
+        self.calls = 0
+        self.failures = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.real, name)
+        if name != self.method:
+            return attribute
+
+        def call(**kwargs: Any) -> Any:
+            self.calls += 1
+            if self.failing(self.calls):
+                self.failures += 1
+                raise EndpointConnectionError(endpoint_url="http://kinesis.unreachable")
+            if name == "get_records":
+                kwargs["Limit"] = 1
+            return attribute(**kwargs)
+
+        return call
+
+
+def test_records_read_before_a_failed_read_in_a_batching_window_are_delivered(
+    consumer: Consumer,
+) -> None:
+    # Regression (chaos kinesis-outage-consumer): the window's first read moved the
+    # reader past a record, the second read failed, and the record was never delivered.
+    settings = consumer.settings
+    lines = Lines()
+    answers = put(settings, [record([lines.line(["alpha"])]) for _ in range(3)])
+    recorder = Recorder()
+    runner = Runner(settings, recorder, pacing=FAST)  # a 1 s batching window
+    flaky = Flaky(runner.wiring.kinesis, "get_records", lambda call: call == 2)
+    runner.wiring.kinesis = flaky
+
+    runner.run(until_idle=True)
+
+    assert flaky.failures == 1
+    assert recorder.delivered() == [a["SequenceNumber"] for a in answers]
+    assert len(stored_tweets(settings)) == 3
+
+
+def test_the_runner_keeps_looking_for_shards_while_kinesis_is_away(consumer: Consumer) -> None:
+    # Regression (chaos kinesis and DynamoDB outages): ListShards failing made the
+    # runner exit; it must retry, as its shard workers do.
+    settings = consumer.settings
+    lines = Lines()
+    recorder = Recorder()
+    runner = Runner(settings, recorder, mapping=NO_WAIT, pacing=FAST, rediscover_every=0.1)
+    flaky = Flaky(runner.wiring.kinesis, "list_shards", lambda call: call <= 5)
+    runner.wiring.kinesis = flaky
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run()
+        except BaseException as exc:  # the test reports it
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        answers = put(settings, [record([lines.line(["alpha"])]) for _ in range(3)])
+        deadline = time.monotonic() + 30
+        while len(recorder.delivered()) < 3 and thread.is_alive():
+            assert time.monotonic() < deadline, "the records were not delivered"
+            time.sleep(0.1)
+        assert thread.is_alive(), f"the runner exited: {errors}"
+    finally:
+        runner.stop()
+        thread.join(30)
+    assert flaky.failures == 5
+    assert errors == []
+    assert recorder.delivered() == [a["SequenceNumber"] for a in answers]
