@@ -63,11 +63,24 @@ def _run_info(outcomes: list[Outcome]) -> str:
     total = sum(o.seconds for o in outcomes)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     passed = sum(o.passed for o in outcomes)
-    return (
+    lines = [
         f"Rendered {when} from `chaos/results.json`: {len(outcomes)} scenarios, profile "
         f"{', '.join(profiles) or '—'}, {passed} passed, {len(outcomes) - passed} failed, "
-        f"{total / 60:.0f} minutes of scenario time."
-    )
+        f"{total / 60:.0f} minutes of scenario time.",
+        "",
+        "Which code each scenario ran (the commit checked out when its run started) and the "
+        "machine's 1-minute load average when it ended (2 cores, shared with other work):",
+        "",
+    ]
+    by_commit: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        by_commit.setdefault(o.commit or "not recorded", []).append(o)
+    for commit, group in by_commit.items():
+        loads = [o.counts["load_average"] for o in group if "load_average" in o.counts]
+        spread = f"{min(loads):g} to {max(loads):g}" if loads else "—"
+        names = ", ".join(f"`{o.scenario}`" for o in group)
+        lines.append(f"- `{commit}`, load {spread}: {names}")
+    return "\n".join(lines)
 
 
 def _table(outcomes: list[Outcome]) -> str:
@@ -104,7 +117,10 @@ def _api_summary(o: Outcome) -> str:
 def _details(outcomes: list[Outcome]) -> str:
     out = []
     for o in outcomes:
-        out.append(f"**`{o.scenario}`** ({o.seconds:g} s). {o.title}.")
+        ran = f"{o.seconds:g} s, commit `{o.commit or 'not recorded'}`"
+        if "load_average" in o.counts:
+            ran += f", load {o.counts['load_average']:g}"
+        out.append(f"**`{o.scenario}`** ({ran}). {o.title}.")
         for check in o.checks:
             mark = "held" if check.held else f"**broken**: {check.detail}"
             out.append(f"- {check.claim}: {mark}")

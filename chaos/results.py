@@ -31,6 +31,8 @@ class Outcome:
     recovery_s: float | None = None
     seconds: float = 0.0
     profile: str = "short"
+    #: The commit the scenario ran at ("+changes" when the product code had uncommitted edits).
+    commit: str | None = None
     checks: list[Check] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from chalicelib.localcloud import LocalCloud
 from chaos.profile import Profile
@@ -20,6 +22,30 @@ from chaos.results import Outcome
 from chaos.suite import Context, Scenario
 
 log = logging.getLogger("chaos")
+ROOT = Path(__file__).resolve().parents[1]
+#: What the system runs is the code on disk when its processes start (product code:
+#: ``chalicelib``, ``app.py``; harness: ``chaos``).
+CODE = ("chalicelib", "app.py", "chaos")
+
+
+def current_commit() -> str | None:
+    """The checked-out commit, with "+changes" if the code differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+            check=True, timeout=30,
+        ).stdout.strip()  # fmt: skip
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", *CODE], cwd=ROOT, capture_output=True,
+            text=True, check=True, timeout=30,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+changes" if changed else head
+
+
+#: Taken when the run starts: the components run the code they started with.
+COMMIT = current_commit()
 
 
 def run_one(ctx: Context, scenario: Scenario) -> Outcome:
@@ -34,6 +60,7 @@ def run_one(ctx: Context, scenario: Scenario) -> Outcome:
             ctx.drop_rig(scenario.rig)  # a broken system must not fail the next scenarios
     outcome.scenario = scenario.name
     outcome.profile = ctx.profile.name
+    outcome.commit = COMMIT
     # Recovery times depend on what else the machine is doing: keep the load with them.
     outcome.counts["load_average"] = round(os.getloadavg()[0], 1)
     outcome.seconds = round(time.monotonic() - started, 1)

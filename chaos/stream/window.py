@@ -157,7 +157,7 @@ class Window:
         outcome.check(
             "recovered: everything emitted before the fault ended got stored",
             self._recovery is not None or expect_loss,
-            f"not within {rig.profile.settle_timeout:.0f} s",
+            "" if self._recovery is not None else f"not within {rig.profile.settle_timeout:.0f} s",
         )
         if dead_letters is not None:
             letters = self.new_dead_letters()
