@@ -59,6 +59,9 @@ class SecretValues:
                 raise InvalidKeySet(
                     f"{name} must be at most {MAX_SECRET_LENGTH} non-space characters"
                 )
+            if not all("!" <= c <= "~" for c in value):
+                # Credentials travel in HTTP headers: anything else cannot be sent to X.
+                raise InvalidKeySet(f"{name} must be visible ASCII characters only")
         if len(self.bearer_token) < MIN_TOKEN_LENGTH:
             raise InvalidKeySet(f"bearer_token must be at least {MIN_TOKEN_LENGTH} characters")
 

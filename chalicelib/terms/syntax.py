@@ -11,6 +11,7 @@ verdict the streamer records on the term as ``rejected`` with X's message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
@@ -49,6 +50,9 @@ def check_rule(value: str) -> None:
         raise InvalidRule("a rule must not be empty")
     if len(value) > MAX_RULE_LENGTH:
         raise InvalidRule(f"a rule may be at most {MAX_RULE_LENGTH} characters (got {len(value)})")
+    control = next((i for i, c in enumerate(value) if _is_control(c)), None)
+    if control is not None:
+        raise InvalidRule(f"a rule must not contain control characters (position {control})")
     tokens = _tokenize(value)
     parser = _Parser(tokens)
     positive, standalone = parser.expression()
@@ -62,6 +66,11 @@ def check_rule(value: str) -> None:
             "a rule needs a standalone clause (keyword, phrase, #hashtag, @mention, from:…); "
             "is:, has:, lang: and sample: cannot match alone"
         )
+
+
+def _is_control(char: str) -> bool:
+    """A control character (NUL, escape ...); whitespace is only a separator."""
+    return unicodedata.category(char) == "Cc" and not char.isspace()
 
 
 def _tokenize(value: str) -> list[_Token]:

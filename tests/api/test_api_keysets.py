@@ -76,6 +76,9 @@ def test_default_key_set_rules(api: Api) -> None:
         {"name": "ok", "bearer_token": "has space inside"},
         {"name": "ok"},
         {"name": "ok", "bearer_token": TOKEN, "password": "x"},
+        # chaos hostile-input: a lone surrogate was stored (201); X takes ASCII headers only
+        {"name": "ok", "bearer_token": "AAAA\ud83d-token-0001"},
+        {"name": "ok", "bearer_token": "AAAA-caf\u00e9-token"},
     ],
 )
 def test_bad_key_sets_are_400_without_echoing_secrets(api: Api, body: dict[str, str]) -> None:

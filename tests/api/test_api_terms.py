@@ -71,6 +71,7 @@ def test_concurrent_creates_of_one_rule_make_one_term(api: Api) -> None:
         ({"value": "lang:en"}, 400, "invalid_rule"),
         ({"value": "cats OR"}, 400, "invalid_rule"),
         ({"value": "   "}, 400, "invalid_rule"),
+        ({"value": "#a\u0000b"}, 400, "invalid_rule"),  # chaos hostile-input: was 201
     ],
 )
 def test_bad_terms_are_400(api: Api, body: object, status: int, code: str) -> None:
@@ -97,8 +98,10 @@ def test_local_syntax_check_accepts_x_rules(rule: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rule", ["-cats", "cats AND dogs", "has:foo cats", 'cats "', "unknownop:x", "is:retweet"]
-)
+    "rule",
+    ["-cats", "cats AND dogs", "has:foo cats", 'cats "', "unknownop:x", "is:retweet",
+     "#a\x00b", "cats \x07dogs"],
+)  # fmt: skip
 def test_local_syntax_check_refuses_what_x_refuses(rule: str) -> None:
     with pytest.raises(InvalidRule):
         check_rule(rule)
