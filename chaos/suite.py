@@ -129,7 +129,16 @@ def _outage(seconds: float, name: str) -> Callable[[Rig], Outcome]:
 
 
 def _on(rig: str, body: Callable[[Rig], Outcome]) -> Callable[[Context], Outcome]:
-    return lambda ctx: body(ctx.rig(rig))
+    def run(ctx: Context) -> Outcome:
+        system = ctx.rig(rig)
+        # A scenario starts on a pipeline without backlog: an earlier one's slow
+        # recovery (a loaded machine) must not count against this one.
+        waited = system.wait_caught_up(ctx.profile.settle_timeout)
+        outcome = body(system)
+        outcome.counts["backlog_wait_s"] = None if waited is None else round(waited, 1)
+        return outcome
+
+    return run
 
 
 def scenarios(profile: Profile) -> list[Scenario]:

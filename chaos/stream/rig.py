@@ -35,6 +35,7 @@ from chalicelib.settings import Settings, env_name
 from chalicelib.terms import term_id_for
 from chaos.faultproxy import FaultProxy
 from chaos.profile import Profile
+from chaos.stream.accounting import StoreProbe
 from chaos.stream.fakex import ChaosFakeX
 from chaos.stream.watchdog import Watchdog
 
@@ -191,6 +192,13 @@ class Rig:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"fake X sent fewer than {count} tweets in {timeout} s")
             time.sleep(0.1)
+
+    def wait_caught_up(self, timeout: float, recent: int = 20) -> float | None:
+        """Until the last ``recent`` tweets X published are stored (the pipeline has no
+        backlog from an earlier scenario); seconds waited, None if ``timeout`` ran out."""
+        now = self.fake.slot_now()
+        latest = self.fake.emitted(max(0, now - recent), now)
+        return StoreProbe(self.settings).wait_for(latest, timeout)
 
     def connections(self) -> int:
         count = self.fake.engine.state()["connections"]

@@ -19,12 +19,7 @@ from tests.chaos.conftest import explain
 pytestmark = pytest.mark.xdist_group("chaos")
 #: Scenarios that expose a reported, still open bug outside chaos/ (see RELIABILITY.md's
 #: findings): expected to fail until it is fixed; a pass is reported, not an error.
-KNOWN_FAILURES = {
-    "kinesis-outage-consumer": (
-        "reported: the local consumer runner loses records it read in a batching window when "
-        "the next GetRecords fails (chalicelib/consumer/shards.py, ShardWorker._fill)"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 SCENARIOS = [
     pytest.param(s, id=s.name, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[s.name]))
     if s.name in KNOWN_FAILURES
