@@ -37,7 +37,7 @@ def render(results: dict[str, Outcome], order: Iterable[str] = ()) -> str:
     ordered += [o for n, o in results.items() if o not in ordered]
     sections = {
         "RUN": _run_info(ordered),
-        "TABLE": _table(ordered),
+        "TABLE": _table(ordered, [n for n in order if n not in results]),
         "DETAILS": _details([o for o in ordered if o.emitted is not None]),
         "HOSTILE": _hostile(results.get("hostile-input")),
         "PROPERTY": _property(results.get("openapi-property")),
@@ -83,7 +83,7 @@ def _run_info(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def _table(outcomes: list[Outcome]) -> str:
+def _table(outcomes: list[Outcome], not_run: Iterable[str] = ()) -> str:
     rows = [
         "| Scenario | Tweets emitted | Stored | Lost | Duplicated in feeds | Time to recover "
         "| Result |",
@@ -98,6 +98,8 @@ def _table(outcomes: list[Outcome]) -> str:
             result += f" ({_api_summary(o)})"
         cells = [_cell(getattr(o, c)) for c in STREAM_COLUMNS]
         rows.append(f"| `{o.scenario}`: {o.title} | {' | '.join(cells)} | {recovery} | {result} |")
+    for name in not_run:
+        rows.append(f"| `{name}` | — | — | — | — | — | **not run** at full length |")
     return "\n".join(rows)
 
 
