@@ -46,6 +46,7 @@ def kinesis_outage(rig: Rig, seconds: float, name: str = "kinesis-outage") -> Ou
     rig.kinesis.down()
     deepest = _hold(rig, seconds)
     rig.kinesis.up()
+    window.backlog_of(seconds)
     window.fault_over()
     window.calm(rig.profile.calm)
     outcome = window.finish()

@@ -40,6 +40,8 @@ class Window:
         self.ledger_from = len(rig.fake.engine.ledger)
         self.connections_before = rig.connections()
         self.started = time.monotonic()
+        #: How long to wait for everything to be stored once the fault is over.
+        self.settle_timeout = rig.profile.settle_timeout
         self.fault_end_slot: int | None = None
         self._recovery: float | None = None
         self._watch: threading.Thread | None = None
@@ -52,6 +54,12 @@ class Window:
         """Let tweets flow for ``seconds`` (nothing injected)."""
         time.sleep(seconds)
 
+    def backlog_of(self, seconds: float) -> None:
+        """The fault left ``seconds`` of tweets to catch up on (an outage, a long
+        reconnect with backfill): allow twice that to settle, on top of the usual."""
+        usual = self.rig.profile.settle_timeout
+        self.settle_timeout = max(self.settle_timeout, usual + 2 * seconds)
+
     def fault_over(self) -> None:
         """The fault has ended: start timing until X's tweets up to now are all stored."""
         self.fault_end_slot = self.rig.fake.slot_now()
@@ -62,7 +70,7 @@ class Window:
 
         def watch() -> None:
             probe = StoreProbe(self.rig.settings)
-            waited = probe.wait_for(pending, self.rig.profile.settle_timeout)
+            waited = probe.wait_for(pending, self.settle_timeout)
             if waited is not None:
                 self._recovery = time.monotonic() - ended
 
@@ -115,9 +123,9 @@ class Window:
         expect_loss = self.expect_loss
         probe = StoreProbe(rig.settings)
         awaited = set(emitted) & self._sent_ids() if expect_loss else set(emitted)
-        probe.wait_for(awaited, rig.profile.settle_timeout)
+        probe.wait_for(awaited, self.settle_timeout)
         if self._watch is not None:
-            self._watch.join(rig.profile.settle_timeout)
+            self._watch.join(self.settle_timeout)
         self._report_exits()
         stored = probe.stored(emitted)
         lost = set(emitted) - stored
@@ -158,7 +166,7 @@ class Window:
         outcome.check(
             "recovered: everything emitted before the fault ended got stored",
             self._recovery is not None or expect_loss,
-            "" if self._recovery is not None else f"not within {rig.profile.settle_timeout:.0f} s",
+            "" if self._recovery is not None else f"not within {self.settle_timeout:.0f} s",
         )
         if dead_letters is not None:
             letters = self.new_dead_letters()

@@ -100,7 +100,9 @@ def connect_errors(rig: Rig, status: int, count: int) -> Outcome:
     window.calm(rig.profile.calm)
     started = time.monotonic()
     fire(rig, Drop(after=10), ConnectError(status=status, count=count), timeout=1200)
-    window.outcome.counts["seconds_disconnected"] = round(time.monotonic() - started, 1)
+    away = time.monotonic() - started
+    window.outcome.counts["seconds_disconnected"] = round(away, 1)
+    window.backlog_of(away)
     window.fault_over()
     window.calm(rig.profile.calm)
     return window.finish()
