@@ -24,6 +24,8 @@ def burst(rig: Rig, seconds: float, factor: int) -> Outcome:
         peak_lag = max(peak_lag, lag)
         time.sleep(0.5)
     rig.fake.set_rate(steady)
+    # The burst leaves (factor - 1) x its length of steady-rate tweets to catch up on.
+    window.backlog_of(seconds * (factor - 1))
     window.fault_over()
     window.calm(rig.profile.calm)
     outcome = window.finish()
