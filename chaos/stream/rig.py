@@ -194,10 +194,14 @@ class Rig:
             time.sleep(0.1)
 
     def wait_caught_up(self, timeout: float, recent: int = 20) -> float | None:
-        """Until the last ``recent`` tweets X published are stored (the pipeline has no
-        backlog from an earlier scenario); seconds waited, None if ``timeout`` ran out."""
-        now = self.fake.slot_now()
-        latest = self.fake.emitted(max(0, now - recent), now)
+        """Until the last ``recent`` tweets X sent are stored (the pipeline has no backlog
+        from an earlier scenario); seconds waited, None if ``timeout`` ran out.
+
+        What X *sent*, not what it published: without backfill, tweets published
+        before the streamer connected are never sent, so never stored.
+        """
+        ledger = self.fake.engine.ledger
+        latest = {str(e["id"]) for e in ledger.entries(max(0, len(ledger) - recent))}
         return StoreProbe(self.settings).wait_for(latest, timeout)
 
     def connections(self) -> int:
