@@ -9,6 +9,7 @@ client's, and a client measured in its own process sees the real socket.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import re
 import shutil
 import subprocess
@@ -37,6 +38,24 @@ RULES: Final = (
 TERM_IDS: Final = tuple(tag for _, tag in RULES)
 
 
+def _refuse_if_running(data_dir: Path) -> None:
+    """Raise if another run's cloud holds ``data_dir``: wiping it would break that run."""
+    lock = data_dir / "local.lock"
+    if not lock.exists():
+        return
+    with lock.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RuntimeError(
+                f"another benchmark run (pid {holder}) has its local cloud in {data_dir}; "
+                "wait for it to finish"
+            ) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class BenchCloud:
     """A local cloud (started here, or one a test session already runs) and its stages."""
 
@@ -49,8 +68,13 @@ class BenchCloud:
                 self._tmp = tempfile.TemporaryDirectory(prefix="streamfeed-bench-")
                 data_dir = Path(self._tmp.name) / "cloud"
             else:
+                _refuse_if_running(data_dir)
                 shutil.rmtree(data_dir, ignore_errors=True)  # a fresh cloud; logs kept after
-            cloud = LocalCloud(LocalCloudConfig(data_dir=data_dir), Settings(name_prefix="bench"))
+            # Nothing of it outlives the run, so kinesis-mock keeps its state in memory:
+            # persisting it every second costs a core once millions of tweets went
+            # through, and its heap ran out in the 5-minute end-to-end run.
+            config = LocalCloudConfig(data_dir=data_dir, persist_kinesis=False)
+            cloud = LocalCloud(config, Settings(name_prefix="bench"))
         self.cloud = cloud
 
     def __enter__(self) -> BenchCloud:

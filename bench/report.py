@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.harness import PROJECT_ROOT, Figure, fmt
+from bench.harness import PROJECT_ROOT, Figure, Row, fmt
 
 TITLE_ORDER = ("1", "2", "3", "4", "5", "6", "7", "scaling")
 
@@ -35,9 +36,9 @@ def summary_table(figures: list[Figure]) -> str:
         if figure.error:
             lines.append(f"| {figure.key} | {figure.title} | failed: {figure.error} | | |")
         for row in figure.rows:
-            value = f"{fmt(row.value)} {row.unit}".strip()
             lines.append(
-                f"| {figure.key} | {row.measure} | {value} | {row.goal} | {_verdict(row.met)} |"
+                f"| {figure.key} | {row.measure} | {_value(row)} | {row.goal} "
+                f"| {_verdict(row.met)} |"
             )
     return "\n".join(lines)
 
@@ -93,6 +94,12 @@ def _command(argv: list[str]) -> str:
     return done.stdout.strip() or "?"
 
 
+#: The first line of a report: its date and commit (``parse`` and ``--merge`` read them back).
+WRITTEN = re.compile(
+    r"Written by `python -m bench[^`]*` on ([0-9-]+ [0-9:]+ UTC) at commit `(\w+)`"
+)
+
+
 def render(figures: list[Figure], *, scale: str, elapsed: float, note: str | None = None) -> str:
     commit = _command(["git", "rev-parse", "--short", "HEAD"])
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -131,6 +138,10 @@ def render(figures: list[Figure], *, scale: str, elapsed: float, note: str | Non
     return "\n".join(out).rstrip() + "\n"
 
 
+def _value(row: Row) -> str:
+    return f"{fmt(row.value)} {row.unit}".strip()
+
+
 def _section(figure: Figure) -> list[str]:
     heading = f"Figure {figure.key}" if figure.key.isdigit() else figure.key.capitalize()
     out = [f"## {heading}: {figure.title}", ""]
@@ -138,7 +149,7 @@ def _section(figure: Figure) -> list[str]:
         out += [f"This benchmark failed: `{figure.error}`", ""]
     for row in figure.rows:
         goal = f" (goal {row.goal}: {_verdict(row.met).strip('*')})" if row.goal else ""
-        out.append(f"- {row.measure}: **{fmt(row.value)} {row.unit}**{goal}")
+        out.append(f"- {row.measure}: **{_value(row)}**{goal}")
     if figure.rows:
         out.append("")
     for detail in figure.details:
@@ -165,7 +176,7 @@ def update_scaling(path: Path, figures: list[Figure]) -> bool:
     date = time.strftime("%Y-%m-%d", time.gmtime())
     body = [f"Measured {date} by `make bench` (commit "
             f"`{_command(['git', 'rev-parse', '--short', 'HEAD'])}`):", ""]  # fmt: skip
-    body += [f"- {row.measure}: **{fmt(row.value)} {row.unit}**" for row in figure.rows]
+    body += [f"- {row.measure}: **{_value(row)}**" for row in figure.rows]
     body.append("")
     for detail in figure.details:
         body += [detail, ""]
@@ -173,3 +184,95 @@ def update_scaling(path: Path, figures: list[Figure]) -> bool:
     _, tail = rest.split(SCALING_END, 1)
     path.write_text(head + SCALING_START + "\n" + "\n".join(body) + SCALING_END + tail)
     return True
+
+
+_VERDICTS = {"met": True, "**missed**": False, "": None}
+_RAN_IN = re.compile(r"_Ran in ([0-9.]+) s\._")
+
+
+def parse(text: str) -> list[Figure]:
+    """The figures of a report ``render`` wrote, for ``--merge`` when only the report is left.
+
+    Rows come back from the summary table with their value and unit as one
+    string (as printed), details and profiles from the figure's section, so
+    rendering them again gives the same section.
+    """
+    sections = _sections(text)
+    figures: dict[str, Figure] = {}
+    for line in sections.get("Every figure", []):
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] in ("#", "---"):
+            continue
+        key, measure, value, goal, verdict = cells
+        figure = figures.setdefault(key, Figure(key, measure))
+        if value.startswith("failed: ") and not goal and not verdict:
+            figure.error = value.removeprefix("failed: ")
+        else:
+            figure.rows.append(Row(measure, value, "", goal, _VERDICTS[verdict]))
+    for heading, body in sections.items():
+        found = re.fullmatch(r"(?:Figure (\d+)|(\w+)): (.*)", heading)
+        if found is None:
+            continue
+        key = found.group(1) or found.group(2).lower()
+        if key not in figures:
+            continue
+        figure = figures[key]
+        figure.title = found.group(3)
+        _fill(figure, _blocks(body))
+    return list(figures.values())
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """Each ``## `` heading's lines (headings inside code fences do not count)."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return sections
+
+
+def _blocks(lines: list[str]) -> list[str]:
+    """Paragraphs: runs of lines between blank lines, a code fence kept whole."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fenced = False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _fill(figure: Figure, blocks: list[str]) -> None:
+    """Details, profiles and run time of a figure from its section's paragraphs."""
+    if blocks and figure.error and blocks[0].startswith("This benchmark failed:"):
+        blocks = blocks[1:]
+    if blocks and figure.rows and all(line.startswith("- ") for line in blocks[0].splitlines()):
+        blocks = blocks[1:]
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        ran = _RAN_IN.fullmatch(block)
+        if ran is not None:
+            figure.seconds = float(ran.group(1))
+        elif block.startswith("Profile: ") and index + 1 < len(blocks):
+            code = blocks[index + 1].splitlines()
+            figure.profiles[block.removeprefix("Profile: ")] = "\n".join(code[1:-1])
+            index += 1
+        else:
+            figure.details.append(block)
+        index += 1

@@ -36,10 +36,11 @@ from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.shards import Pacing
 from chalicelib.consumer.telemetry import logger
 from chalicelib.settings import Settings
+from chalicelib.streamer.packing import Limits
 
 SHARDS: Final = 4
 #: Records as the streamer packs them at 200 tweets/s: 100 tweets each, so every
-#: shard gets several batches.
+#: shard gets several batches (smaller records for a few tweets: ``pack_rate``).
 PACK_RATE: Final = 200.0
 #: Deliveries one scenario may make at most (each is a row and a counter update).
 DELIVERY_BUDGET: Final = {"full": 20_000, "quick": 1_000, "smoke": 300}
@@ -76,6 +77,16 @@ class Recorder:
         return response
 
 
+def pack_rate(tweets: int, shards: int) -> float:
+    """``PACK_RATE``, or slower for a few tweets, so that every shard gets two records.
+
+    (The fan-out scenarios put few tweets through: at 100 tweets a record, 20
+    tweets would be one record on one shard, and nothing would run in parallel.)
+    """
+    linger = Limits().linger_s
+    return min(PACK_RATE, max(1.0, tweets / (2 * shards) / linger))
+
+
 def fill(settings: Settings, lines: list[bytes]) -> int:
     """Put the corpus into the stage's stream, packed as the streamer packs it; records.
 
@@ -86,7 +97,7 @@ def fill(settings: Settings, lines: list[bytes]) -> int:
     kinesis = aws.client(settings, "kinesis")
     shards = kinesis.list_shards(StreamName=settings.kinesis_stream)["Shards"]
     hashes = [shard["HashKeyRange"]["StartingHashKey"] for shard in shards]
-    sealed = list(pack(lines, rate=PACK_RATE))
+    sealed = list(pack(lines, rate=pack_rate(len(lines), len(hashes))))
     for start in range(0, len(sealed), 10):
         batch = [{"Data": s.data, "PartitionKey": str(start + i),
                   "ExplicitHashKey": hashes[(start + i) % len(hashes)]}

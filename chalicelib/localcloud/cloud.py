@@ -36,6 +36,8 @@ class LocalCloudConfig:
     kinesis_port: int = 0
     moto_port: int = 0
     start_timeout: float = 90.0
+    #: kinesis-mock writes its state to ``data_dir`` every second (False: memory only).
+    persist_kinesis: bool = True
     node_modules: Path = field(default_factory=lambda: PROJECT_ROOT / "node_modules")
 
     @property
@@ -97,6 +99,7 @@ class LocalCloud:
             data=cfg.data_dir / "kinesis",
             logs=logs,
             region=region,
+            persist=cfg.persist_kinesis,
         )
         moto = servers.moto_server(host, ports.moto, logs)
         self.processes = [dynalite, kinesis, moto]

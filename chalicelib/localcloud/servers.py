@@ -59,12 +59,26 @@ class Ports:
     moto: int
 
 
+#: dynalite 4.0.0 throws from a request's error handler (``req.on('error', throw)``),
+#: so one client that dies mid-request (a process stopped during a write) kills the
+#: server. This runs its cli.js (``process.argv[1]``, as ``node cli.js`` would) with
+#: that one error logged instead; any other uncaught error still ends the process.
+_DYNALITE_GUARD = (
+    "process.on('uncaughtException', (e) => {"
+    " if (e && (e.code === 'ECONNRESET' || e.message === 'aborted')) {"
+    " console.error('a client aborted a request: ' + e.message); return; }"
+    " console.error(e); process.exit(1); });"
+    " require(process.argv[1]);"
+)
+
+
 def dynalite(
     *, node: str, node_modules: Path, host: str, port: int, data: Path, logs: Path
 ) -> ManagedProcess:
     cli = node_package(node_modules, "dynalite", "cli.js")
     data.mkdir(parents=True, exist_ok=True)
-    argv = [node, str(cli), "--host", host, "--port", str(port), "--path", str(data)]
+    argv = [node, "-e", _DYNALITE_GUARD, str(cli), "--host", host, "--port", str(port),
+            "--path", str(data)]  # fmt: skip
     # Tables become ACTIVE at once; code still waits for ACTIVE as on AWS.
     argv += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
     return ManagedProcess("dynalite", argv, logs / "dynalite.log")
@@ -79,15 +93,22 @@ def kinesis_mock(
     data: Path,
     logs: Path,
     region: str,
+    persist: bool = True,
 ) -> ManagedProcess:
+    """kinesis-mock; ``persist=False`` keeps its state in memory only.
+
+    Persisting writes the whole state every second: for streams holding hundreds
+    of thousands of records, a large serialization each second, in CPU and heap
+    (the benchmarks, which throw their cloud away, turn it off).
+    """
     main = node_package(node_modules, "kinesis-local", "main.js")
     data.mkdir(parents=True, exist_ok=True)
     env = {
         "KINESIS_MOCK_PLAIN_PORT": str(port),
         "KINESIS_MOCK_TLS_PORT": str(tls_port),
         "AWS_REGION": region,
-        "SHOULD_PERSIST_DATA": "true",
-        "LOAD_DATA_IF_EXISTS": "true",
+        "SHOULD_PERSIST_DATA": "true" if persist else "false",
+        "LOAD_DATA_IF_EXISTS": "true" if persist else "false",
         "PERSIST_PATH": str(data.resolve()),
         "PERSIST_INTERVAL": "1s",
         "CREATE_STREAM_DURATION": "200ms",
