@@ -37,7 +37,9 @@ def isolate_environment() -> None:
 @contextmanager
 def local_cloud(data_dir: Path | None = None) -> Iterator[LocalCloud]:
     with tempfile.TemporaryDirectory(prefix="chaos-cloud-") as tmp:
-        config = LocalCloudConfig(data_dir=data_dir or Path(tmp))
+        # Thrown away afterwards: kinesis-mock need not rewrite its whole state every
+        # second (on a long run that costs most of a core; finding 12).
+        config = LocalCloudConfig(data_dir=data_dir or Path(tmp), persist_kinesis=False)
         cloud = LocalCloud(config, Settings(name_prefix="chaos"))
         cloud.start()
         try:

@@ -244,13 +244,13 @@ def _routes() -> str:
 
 def _churn(o: Outcome | None, key: str) -> str:
     if o is None:
-        return "(not measured yet)"
+        return "not measured (not run at full length)"
     counts = o.counts
     value = counts.get(key)
     if value is None and key == "api_changes_per_hour" and counts.get("x_rule_versions"):
         changes = sum(counts.get("api_statuses", {}).values())
         value = round(changes * counts["x_rule_versions_per_hour"] / counts["x_rule_versions"])
-    return f"{value:,}" if isinstance(value, int) else "(not measured yet)"
+    return f"{value:,}" if isinstance(value, int) else "not measured"
 
 
 def _failures(outcomes: list[Outcome]) -> str:
