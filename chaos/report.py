@@ -85,12 +85,14 @@ def _run_info(outcomes: list[Outcome]) -> str:
 
 def _table(outcomes: list[Outcome], not_run: Iterable[str] = ()) -> str:
     rows = [
-        "| Scenario | Tweets emitted | Stored | Lost | Duplicated in feeds | Time to recover "
-        "| Result |",
+        "| Scenario | Tweets emitted | Stored | Lost | Duplicated in feeds "
+        "| Time to recover (load) | Result |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for o in outcomes:
         recovery = "—" if o.recovery_s is None else f"{o.recovery_s:g} s"
+        if o.recovery_s is not None and "load_average" in o.counts:
+            recovery += f" (load {o.counts['load_average']:g})"
         result = "pass" if o.passed else "**FAIL**"
         if o.known:
             result += f", {len(o.known)} known issue{'s' if len(o.known) > 1 else ''}"
