@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.harness import PROJECT_ROOT, Figure, Row, fmt
 
-TITLE_ORDER = ("1", "2", "3", "4", "5", "6", "7", "scaling")
+TITLE_ORDER = ("1", "2", "3", "3b", "4", "5", "6", "7", "scaling")
 
 
 def _ordered(figures: list[Figure]) -> list[Figure]:
@@ -143,7 +143,7 @@ def _value(row: Row) -> str:
 
 
 def _section(figure: Figure) -> list[str]:
-    heading = f"Figure {figure.key}" if figure.key.isdigit() else figure.key.capitalize()
+    heading = f"Figure {figure.key}" if figure.key[0].isdigit() else figure.key.capitalize()
     out = [f"## {heading}: {figure.title}", ""]
     if figure.error:
         out += [f"This benchmark failed: `{figure.error}`", ""]
@@ -210,7 +210,7 @@ def parse(text: str) -> list[Figure]:
         else:
             figure.rows.append(Row(measure, value, "", goal, _VERDICTS[verdict]))
     for heading, body in sections.items():
-        found = re.fullmatch(r"(?:Figure (\d+)|(\w+)): (.*)", heading)
+        found = re.fullmatch(r"(?:Figure (\d\w*)|(\w+)): (.*)", heading)
         if found is None:
             continue
         key = found.group(1) or found.group(2).lower()

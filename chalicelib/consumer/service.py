@@ -7,7 +7,7 @@ stored), then for each chunk of up to 100 distinct tweets:
 1. read which are stored already, and under which terms (one BatchGetItem);
 2. build the new rows (a custom model or hook runs here, before any write);
 3. write the term timeline rows;
-4. fan each tweet out to the subscribers of its new terms;
+4. fan each tweet out to the subscribers of its new terms (tweets in parallel);
 5. write the tweet rows last: a stored row means steps 3-4 are done.
 
 Counts are added to the caller's :class:`Counts` as work completes, so a
@@ -21,9 +21,12 @@ store and count them once) and counts them only then.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final
 
 from chalicelib import aws, records, resources
@@ -44,6 +47,37 @@ from chalicelib.settings import Settings
 
 #: Tweets checked and written together: one BatchGetItem, four BatchWriteItems.
 CHUNK: Final = 100
+#: Tweets of a chunk fanned out at once. Each fan-out is a few dependent requests
+#: (rows, then counters); overlapping tweets hides that latency, while the feeds'
+#: own pool still bounds the requests in flight.
+DELIVERY_WORKERS: Final = 8
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def deliver_all(deliveries: Sequence[Callable[[], int] | None]) -> list[int]:
+    """Run the fan-outs in parallel; how many items each wrote (0 for None).
+
+    Waits for all before raising the first failure: a failed chunk is redone
+    whole, and its finished fan-outs rewrite the same items, counted once.
+    """
+    global _pool  # noqa: PLW0603 - one lazily created pool per process
+    work = [(i, call) for i, call in enumerate(deliveries) if call is not None]
+    written = [0] * len(deliveries)
+    if len(work) <= 1:
+        for i, call in work:
+            written[i] = call()
+        return written
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(DELIVERY_WORKERS, thread_name_prefix="fanout")
+        pool = _pool
+    futures = [(i, pool.submit(call)) for i, call in work]
+    wait([future for _, future in futures])
+    for i, future in futures:
+        written[i] = future.result()
+    return written
 
 
 @dataclass
@@ -133,13 +167,18 @@ class Consumer:
             TimelineRow(term, tweet_time(t), t.tweet_id) for t, fresh, _ in grown for term in fresh
         ]
         self.store.add_timeline(rows)
-        delivered = [
-            self.fanout.deliver(tweet, lookup, tweet.term_ids) if tweet.term_ids else 0
+        lookup.prefetch(term for tweet in new for term in tweet.term_ids)
+        lookup.prefetch(term for _, fresh, old in grown for term in fresh | old)
+        deliveries = [
+            partial(self.fanout.deliver, tweet, lookup, tweet.term_ids) if tweet.term_ids else None
             for tweet in new
         ]
-        redelivered = [
-            self.fanout.deliver(tweet, lookup, fresh, already=old) for tweet, fresh, old in grown
+        deliveries += [
+            partial(self.fanout.deliver, tweet, lookup, fresh, already=old)
+            for tweet, fresh, old in grown
         ]
+        counted = deliver_all(deliveries)
+        delivered, redelivered = counted[: len(new)], counted[len(new) :]
         # Counted as each row lands (see the module docstring): a failure before
         # a row means the tweet is redone in full and counted by the redo.
         done = list(zip(items, delivered, strict=True))

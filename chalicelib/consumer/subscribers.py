@@ -38,6 +38,8 @@ class SubscriberLookup:
     page_size: int = PAGE_SIZE
     cache_limit: int = CACHE_LIMIT
     _cache: dict[str, list[str]] = field(default_factory=dict)
+    #: Terms found to have more than ``cache_limit`` subscribers.
+    _big: set[str] = field(default_factory=set)
     #: Query pages read (tests check that the cache saves them).
     pages_read: int = 0
 
@@ -47,6 +49,18 @@ class SubscriberLookup:
         if cached is not None:
             return iter(cached)
         return self._read(term_id)
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Cache the terms' subscribers now, so that fan-outs running in parallel share one read.
+
+        A term past ``cache_limit`` is read only that far, once per invocation,
+        and then streamed by each fan-out as before.
+        """
+        for term_id in sorted(set(terms) - self._cache.keys() - self._big):
+            for seen, _ in enumerate(self._read(term_id)):
+                if seen >= self.cache_limit:
+                    self._big.add(term_id)
+                    break
 
     def recipients(self, terms: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[str]:
         """Each subscriber of any of ``terms`` once, except subscribers of ``exclude``.
