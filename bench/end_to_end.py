@@ -49,13 +49,13 @@ from bench.harness import (
     profile_text,
     profiled,
 )
-from bench.shipping import read_stream
 from chalicelib import aws, records, resources
 from chalicelib.composition import CONSUMER, FAKEX, STREAMER, Composition, CompositionConfig
 from chalicelib.consumer.service import Consumer
 from chalicelib.fakex import Stall
 from chalicelib.fakex.snowflake import snowflake_ms
 from chalicelib.feeds.keys import sort_key
+from chalicelib.localcloud.readback import stream_entries as read_stream
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
 from chalicelib.status.reader import read_status_record

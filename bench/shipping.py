@@ -13,13 +13,13 @@ to check the counts against what the stream actually holds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Final
 
 from bench.context import Context
 from bench.corpus import pack
 from bench.harness import Figure, fmt, median
 from chalicelib import aws, records
+from chalicelib.localcloud.readback import stream_data
 from chalicelib.settings import Settings
 from chalicelib.streamer.assemble import SHIPPER_CONFIG
 from chalicelib.streamer.kinesis_sink import KinesisSink
@@ -116,33 +116,10 @@ def _ship_and_read_back(ctx: Context, figure: Figure, lines: list[bytes]) -> Non
     )
 
 
-def stream_records(settings: Settings) -> Iterator[bytes]:
-    """The data of every record in the stage's stream, shard by shard, oldest first."""
-    kinesis = aws.client(settings, "kinesis")
-    for shard in kinesis.list_shards(StreamName=settings.kinesis_stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=settings.kinesis_stream,
-            ShardId=shard["ShardId"],
-            ShardIteratorType="TRIM_HORIZON",
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-            for record in page["Records"]:
-                yield record["Data"]
-            if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = page.get("NextShardIterator")
-
-
-def read_stream(settings: Settings) -> list[records.Entry]:
-    """Every entry of every record in the stage's stream."""
-    return [entry for data in stream_records(settings) for entry in records.decode(data)]
-
-
 def read_back(settings: Settings) -> tuple[int, int, list[int]]:
     """(records, entries, record sizes) of everything in the stage's stream."""
     sizes, entries = [], 0
-    for data in stream_records(settings):
+    for data in stream_data(settings):
         sizes.append(len(data))
         entries += records.entry_count(data)
     return len(sizes), entries, sizes
