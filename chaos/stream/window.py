@@ -16,6 +16,7 @@ from collections import Counter
 import orjson
 
 from chalicelib import aws, records
+from chalicelib.localcloud.readback import stream_data
 from chalicelib.settings import Settings
 from chaos.results import Outcome
 from chaos.stream.accounting import StoreProbe, check_feeds
@@ -188,27 +189,15 @@ def where_lost(settings: Settings, lost: set[str]) -> dict[str, int]:
 
 def stream_tweet_ids(settings: Settings) -> set[str]:
     """Every tweet id in the stream, all shards, from the start (a diagnosis, not a check)."""
-    kinesis = aws.client(settings, "kinesis")
     found: set[str] = set()
-    for shard in kinesis.list_shards(StreamName=settings.kinesis_stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=settings.kinesis_stream,
-            ShardId=shard["ShardId"],
-            ShardIteratorType="TRIM_HORIZON",
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
-            for record in page["Records"]:
-                try:
-                    entries = records.decode(record["Data"])
-                except Exception:  # noqa: BLE001 - poison put there by a scenario
-                    entries = []
-                for entry in entries:
-                    with contextlib.suppress(ValueError, KeyError, TypeError):
-                        found.add(str(orjson.loads(entry.line)["data"]["id"]))
-            if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = page.get("NextShardIterator")
+    for data in stream_data(settings):
+        try:
+            entries = records.decode(data)
+        except Exception:  # noqa: BLE001 - poison put there by a scenario
+            entries = []
+        for entry in entries:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                found.add(str(orjson.loads(entry.line)["data"]["id"]))
     return found
 
 
