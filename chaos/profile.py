@@ -24,8 +24,10 @@ class Profile:
     duplicates: int
     #: HTTP 503 answers in a row to reconnects (tweepy backs off 5 s, 10 s, 20 s ...).
     storm_503: int
-    #: HTTP 429 answers in a row (full profile only: X's reset can be 15 minutes away).
+    #: HTTP 429 answers in a row, and the fake X's rate-limit window: X's 15 minutes in
+    #: full; short, the reset is at most 30 s away and tweepy's own 60 s wait dominates.
     storm_429: int
+    rate_limit_window: int
     #: Seconds before a killed component is started again (ECS replacing a task).
     restart_after: float
     #: Kinesis unreachable for each of these (seconds).
@@ -64,6 +66,7 @@ FULL = Profile(
     duplicates=20,
     storm_503=3,
     storm_429=2,
+    rate_limit_window=15 * 60,
     restart_after=20.0,
     kinesis_outages=(30.0, 300.0),
     kinesis_throttle_seconds=30.0,
@@ -89,7 +92,8 @@ SHORT = Profile(
     disconnect_types=2,
     duplicates=3,
     storm_503=1,
-    storm_429=0,
+    storm_429=1,
+    rate_limit_window=30,
     restart_after=2.0,
     kinesis_outages=(10.0,),
     kinesis_throttle_seconds=4.0,

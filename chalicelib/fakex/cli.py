@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from chalicelib.cli.errors import CliError
-from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN, Engine, FakeXConfig
+from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN, WINDOW, Engine, FakeXConfig
 from chalicelib.fakex.replay import ReplayError
 from chalicelib.fakex.server import FakeXServer
 from chalicelib.stopsignal import Stopped, sigterm_raises
@@ -44,6 +44,13 @@ from chalicelib.stopsignal import Stopped, sigterm_raises
     show_default=True,
     help="Seconds without data before a keep-alive (\\r\\n) is sent.",
 )
+@click.option(
+    "--rate-limit-window",
+    type=click.IntRange(min=1),
+    default=WINDOW,
+    show_default=True,
+    help="Seconds per rate-limit window: how far away x-rate-limit-reset is after a 429.",
+)
 def fake_x(
     *,
     host: str,
@@ -53,6 +60,7 @@ def fake_x(
     replay: Path | None,
     bearer_token: str,
     keepalive: float,
+    rate_limit_window: int,
 ) -> None:
     """A local stand-in for the X API v2 filtered stream, with faults and a ledger.
 
@@ -61,7 +69,12 @@ def fake_x(
     /_fake/state.
     """
     config = FakeXConfig(
-        rate=rate, seed=seed, bearer_token=bearer_token, keepalive=keepalive, replay=replay
+        rate=rate,
+        seed=seed,
+        bearer_token=bearer_token,
+        keepalive=keepalive,
+        replay=replay,
+        rate_limit_window=rate_limit_window,
     )
     try:
         engine = Engine(config)

@@ -43,6 +43,8 @@ class FakeXConfig:
     pool_size: int = 4096
     #: Start of the timeline (Unix seconds); None means "now". Fix it for identical output.
     start: float | None = None
+    #: Seconds per rate-limit window (X's is 15 minutes; tests shorten the wait a 429 sets).
+    rate_limit_window: int = WINDOW
 
 
 class Engine:
@@ -53,6 +55,8 @@ class Engine:
             raise ValueError("keepalive must be > 0 seconds")
         if config.pool_size < 1:
             raise ValueError("pool_size must be >= 1")
+        if config.rate_limit_window < 1:
+            raise ValueError("rate_limit_window must be >= 1 second")
         self.config = config
         self.clock = clock
         start = clock() if config.start is None else config.start
@@ -116,7 +120,8 @@ class Engine:
         """``x-rate-limit-*`` headers. Counted honestly, never enforced: tests reconnect a lot."""
         limit = RATE_LIMITS[endpoint]
         now = int(self.clock())
-        window = now - now % WINDOW
+        length = self.config.rate_limit_window
+        window = now - now % length
         with self._lock:
             start, used = self._limits.get(endpoint, (window, 0))
             if start != window:
@@ -127,7 +132,7 @@ class Engine:
         return {
             "x-rate-limit-limit": str(limit),
             "x-rate-limit-remaining": str(remaining),
-            "x-rate-limit-reset": str(start + WINDOW),
+            "x-rate-limit-reset": str(start + length),
         }
 
     def state(self) -> dict[str, object]:

@@ -87,8 +87,12 @@ class SteppedTimeline(Timeline):
 class ChaosFakeX(FakeX):
     """:class:`FakeX` on a :class:`SteppedTimeline`, with the ground truth of what it emitted."""
 
-    def __init__(self, *, rate: float, keepalive: float = 1.0, seed: int = 0) -> None:
-        super().__init__(rate=rate, keepalive=keepalive, seed=seed)
+    def __init__(
+        self, *, rate: float, keepalive: float = 1.0, seed: int = 0, rate_limit_window: int = 900
+    ) -> None:
+        super().__init__(
+            rate=rate, keepalive=keepalive, seed=seed, rate_limit_window=rate_limit_window
+        )
         timeline = SteppedTimeline(self.engine.timeline.start, rate, worker=0)
         self.engine.timelines["filtered"] = timeline
         self.engine.timeline = timeline

@@ -68,7 +68,11 @@ class Rig:
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"chaos-{label}-"))
         prefix = f"x{label.replace('-', '')[:10]}{uuid.uuid4().hex[:6]}".lower()
         self.base_settings = cloud.settings(name_prefix=prefix)
-        self.fake = ChaosFakeX(rate=profile.rate, keepalive=self.options.keepalive)
+        self.fake = ChaosFakeX(
+            rate=profile.rate,
+            keepalive=self.options.keepalive,
+            rate_limit_window=profile.rate_limit_window,
+        )
         self.kinesis = FaultProxy(*_host_port(self.base_settings.kinesis_endpoint))
         self.consumer_kinesis = FaultProxy(*_host_port(self.base_settings.kinesis_endpoint))
         self.dynamo = FaultProxy(*_host_port(self.base_settings.dynamodb_endpoint))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from typing import Any
 
 import orjson
+import pytest
 import requests
 
 from chalicelib.fakex import FakeX
@@ -191,3 +193,20 @@ def test_ledger_lists_every_tweet_sent_with_its_connection(fake: FakeX) -> None:
 def test_unknown_paths_are_404(fake: FakeX) -> None:
     response = requests.get(fake.url + "/2/tweets/search/nope", headers=auth(fake), timeout=5)
     assert response.status_code == 404
+
+
+def test_the_rate_limit_window_can_be_shortened_for_tests() -> None:
+    """A 429's reset is the end of the window, so a short window makes a short wait."""
+    with FakeX(rate=10, rate_limit_window=30) as short:
+        short.add_rules("cat")
+        with Stream(short) as first:
+            first.objects(1)
+            second = requests.get(
+                short.url + "/2/tweets/search/stream", headers=auth(short), timeout=5
+            )
+        assert second.status_code == 429
+        reset = int(second.headers["x-rate-limit-reset"])
+        assert reset % 30 == 0
+        assert 0 < reset - time.time() <= 30
+    with pytest.raises(ValueError, match="rate_limit_window"):
+        FakeX(rate_limit_window=0)
