@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,16 +38,36 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-#: Test folders whose session fixtures are too costly to build once per xdist
-#: worker: all their tests run on one worker (``--dist loadgroup``).
-SERIAL_GROUPS = ("infra",)
+#: Tests that share one xdist worker, by node id prefix: their session fixtures are
+#: too costly to build once per worker (infra's chalice package and cdk synths, the
+#: chaos rigs) or their tests depend on each other's order (the OpenAPI run's last
+#: test reads what the others saw; the local API server tests share one server).
+WORKER_GROUPS: dict[str, str] = {
+    "tests/infra/": "infra",
+    "tests/chaos/": "chaos",
+    "tests/api/test_api_openapi.py": "openapi",
+    "tests/api/test_api_localserver.py": "streamfeed-api",
+}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        folder = item.path.parent.name
-        if folder in SERIAL_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(folder))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with the groups above, every other test on its own.
+
+    xdist's own loadgroup reads ``xdist_group`` marks by rewriting node ids,
+    which pytest 9 ignores: the marked tests were spread over every worker.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkerGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for prefix, group in WORKER_GROUPS.items():
+                if nodeid.startswith(prefix):
+                    return group
+            return nodeid
+
+    return WorkerGroups(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,6 @@ from tests.api.support import cli_env, new_stage
 from tests.conftest import PROJECT_ROOT
 
 STREAMFEED = Path(sys.executable).with_name("streamfeed")
-pytestmark = pytest.mark.xdist_group("streamfeed-api")  # one worker starts one server
 
 
 @dataclass

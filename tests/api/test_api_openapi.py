@@ -5,6 +5,7 @@ and only documented statuses and response bodies."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -178,6 +179,8 @@ def test_generated_requests_never_get_a_5xx(
 def test_the_run_reached_the_handlers() -> None:
     """Generated requests got past validation: most operations answered 2xx at least once."""
     if len(SEEN) < len(OPERATIONS_IN_DOC):
-        pytest.skip("runs only after the whole property-based run")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the property run reached {len(SEEN)} of {len(OPERATIONS_IN_DOC)} ops")
+        pytest.skip("runs after the whole property-based run (select the module)")
     succeeded = {op for op, statuses in SEEN.items() if any(200 <= s < 300 for s in statuses)}
     assert len(succeeded) >= len(SEEN) * 3 // 4, sorted(SEEN.items())

@@ -16,7 +16,6 @@ from chaos.runner import run_one
 from chaos.suite import Context, Scenario, scenarios
 from tests.chaos.conftest import explain
 
-pytestmark = pytest.mark.xdist_group("chaos")
 #: Scenarios that expose a reported, still open bug outside chaos/ (see RELIABILITY.md's
 #: findings): expected to fail until it is fixed; a pass is reported, not an error.
 KNOWN_FAILURES: dict[str, str] = {}
