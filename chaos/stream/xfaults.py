@@ -99,7 +99,11 @@ def connect_errors(rig: Rig, status: int, count: int) -> Outcome:
     )
     window.calm(rig.profile.calm)
     started = time.monotonic()
-    fire(rig, Drop(after=10), ConnectError(status=status, count=count), timeout=1200)
+    # Each 429 can mean waiting out a whole rate-limit window (X's: 15 minutes), and the
+    # next connect lands in a fresh window: allow every window plus tweepy's waits.
+    windows = count * (rig.profile.rate_limit_window + 120) if status == 429 else 0
+    faults = (Drop(after=10), ConnectError(status=status, count=count))
+    fire(rig, *faults, timeout=max(1200, windows + 300))
     away = time.monotonic() - started
     window.outcome.counts["seconds_disconnected"] = round(away, 1)
     window.backlog_of(away)
