@@ -21,9 +21,8 @@ store and count them once) and counts them only then.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -44,6 +43,7 @@ from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import Feeds
 from chalicelib.records import RecordFormatError
 from chalicelib.settings import Settings
+from chalicelib.threadpools import shared_pool
 
 #: Tweets checked and written together: one BatchGetItem, four BatchWriteItems.
 CHUNK: Final = 100
@@ -52,9 +52,6 @@ CHUNK: Final = 100
 #: own pool still bounds the requests in flight.
 DELIVERY_WORKERS: Final = 8
 
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
 
 def deliver_all(deliveries: Sequence[Callable[[], int] | None]) -> list[int]:
     """Run the fan-outs in parallel; how many items each wrote (0 for None).
@@ -62,17 +59,13 @@ def deliver_all(deliveries: Sequence[Callable[[], int] | None]) -> list[int]:
     Waits for all before raising the first failure: a failed chunk is redone
     whole, and its finished fan-outs rewrite the same items, counted once.
     """
-    global _pool  # noqa: PLW0603 - one lazily created pool per process
     work = [(i, call) for i, call in enumerate(deliveries) if call is not None]
     written = [0] * len(deliveries)
     if len(work) <= 1:
         for i, call in work:
             written[i] = call()
         return written
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(DELIVERY_WORKERS, thread_name_prefix="fanout")
-        pool = _pool
+    pool = shared_pool("fanout", DELIVERY_WORKERS)
     futures = [(i, pool.submit(call)) for i, call in work]
     wait([future for _, future in futures])
     for i, future in futures:

@@ -14,10 +14,9 @@ bounds a large fan-out.
 from __future__ import annotations
 
 import abc
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
@@ -28,6 +27,7 @@ from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.protocol import ReadWindow
 from chalicelib.models import Models, bind_models
 from chalicelib.settings import Settings
+from chalicelib.threadpools import shared_pool
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,9 +39,6 @@ WORKERS: Final = 8
 #: Items an import holds in memory at once.
 IMPORT_CHUNK: Final = 2500
 
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
 
 def run_all(function: Callable[[T], object], arguments: Iterable[T]) -> None:
     """Call ``function`` on every argument in parallel; re-raise the first failure.
@@ -49,11 +46,7 @@ def run_all(function: Callable[[T], object], arguments: Iterable[T]) -> None:
     Waits for every call even when one fails, so no write is still in flight
     when the caller sees the error (and perhaps retries).
     """
-    global _pool  # noqa: PLW0603 - one lazily created pool per process
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="feeds")
-        pool = _pool
+    pool = shared_pool("feeds", WORKERS)
     futures: list[Future[object]] = [pool.submit(function, argument) for argument in arguments]
     wait(futures)
     for future in futures:
