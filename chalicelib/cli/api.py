@@ -13,7 +13,6 @@ cloud's with ``eval "$(streamfeed local env)"``); the Chalice stage's
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ import click
 from chalicelib.api import runtime
 from chalicelib.api.localserver import ApiServer, LocalServerError, chalice_config, load_app
 from chalicelib.auth import TokenError, load_auth_config, read_signing_key
+from chalicelib.cli.daemon_logging import configure_logging
 from chalicelib.cli.errors import CliError
 from chalicelib.settings import SettingsError
 from chalicelib.stopsignal import Stopped, sigterm_raises
@@ -79,9 +79,7 @@ def _start(host: str, port: int, stage: str, root: Path) -> ApiServer:
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     settings = current.settings
-    logging.basicConfig(stream=sys.stderr, level=settings.log_level, format="%(name)s: %(message)s")
-    for noisy in ("botocore", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    configure_logging(settings.log_level, fmt="%(name)s: %(message)s")
     _warn_without_signing_key(current)
     try:
         server = ApiServer(load_app(root), config, host, port)

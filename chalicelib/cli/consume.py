@@ -17,11 +17,12 @@ from types import FrameType
 
 import click
 
+from chalicelib.cli.daemon_logging import settings_with_logging
 from chalicelib.cli.errors import CliError
 from chalicelib.consumer.mapping import HANDLER_NAME, MAPPING
 from chalicelib.consumer.runner import HandlerError, Runner, load_handler, missing_resources
 from chalicelib.consumer.shards import Pacing
-from chalicelib.settings import SettingsError, load_settings
+from chalicelib.settings import SettingsError
 
 log = logging.getLogger("streamfeed.consume")
 
@@ -66,15 +67,7 @@ def consume(
     cloudwatch_metrics: bool,
 ) -> None:
     """Feed the local Kinesis stream to the consumer handler, as Lambda would."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("botocore", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    settings = settings_with_logging()
     missing = missing_resources(settings)
     if missing:
         raise CliError(

@@ -10,8 +10,9 @@ from types import FrameType
 
 import click
 
+from chalicelib.cli.daemon_logging import NOISY, settings_with_logging
 from chalicelib.cli.errors import CliError
-from chalicelib.settings import Settings, SettingsError, load_settings
+from chalicelib.settings import Settings
 from chalicelib.streamer.assemble import build_streamer, make_pipeline, make_sink, shipped
 from chalicelib.streamer.from_file import replay
 from chalicelib.streamer.kinesis_sink import KinesisSink
@@ -69,16 +70,8 @@ def stream(
     backfill_minutes: int,
 ) -> None:
     """Stream tweets matching the terms table from X into Kinesis (or a file)."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise CliError(str(exc)) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("botocore", "urllib3", "tweepy"):
-        # Their INFO lines (credentials found, every reconnect) drown ours.
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # tweepy logs every reconnect at INFO; the streamer logs its own line.
+    settings = settings_with_logging((*NOISY, "tweepy"))
     capture = settings.capture_retweets if capture_retweets is None else capture_retweets
     sink, spool = make_sink(settings, to_file, capture)
     pipeline = make_pipeline(settings, sink)
