@@ -29,6 +29,8 @@ import socket
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 THROTTLED: Final = "ProvisionedThroughputExceededException"
@@ -140,9 +142,9 @@ class FaultProxy:
             if operation == "PutRecords":
                 return self._put_records(upstream, method, path, headers, body, share)
             if operation == "BatchWriteItem":
-                return self._batch_write(upstream, method, path, headers, body, share)
+                return self._batch(upstream, method, path, headers, body, share, _WRITES)
             if operation == "BatchGetItem":
-                return self._batch_get(upstream, method, path, headers, body, share)
+                return self._batch(upstream, method, path, headers, body, share, _GETS)
             if target.startswith("DynamoDB") and self._rng.random() < share:
                 self.stats["throttled calls"] += 1
                 error = {
@@ -184,7 +186,7 @@ class FaultProxy:
         failed = sum(1 for r in out if "ErrorCode" in r)
         return _json(200, {"FailedRecordCount": failed, "Records": out})
 
-    def _batch_write(
+    def _batch(
         self,
         upstream: Any,
         method: str,
@@ -192,49 +194,18 @@ class FaultProxy:
         headers: dict[str, str],
         body: bytes,
         share: float,
+        shape: _BatchShape,
     ) -> Reply:
-        request = json.loads(body)
-        kept: dict[str, list[Any]] = {}
-        left: dict[str, list[Any]] = {}
-        for table, writes in request["RequestItems"].items():
-            for write in writes:
-                (left if self._rng.random() < share else kept).setdefault(table, []).append(write)
-        self.stats["unprocessed items"] += sum(len(w) for w in left.values())
-        reply: dict[str, Any] = {"UnprocessedItems": left}
-        if kept:
-            status, reply_headers, raw = _forward(
-                upstream,
-                method,
-                path,
-                headers,
-                json.dumps({**request, "RequestItems": kept}).encode(),
-            )
-            if status != 200:
-                return status, reply_headers, raw
-            answer = json.loads(raw)
-            for table, writes in answer.get("UnprocessedItems", {}).items():
-                left.setdefault(table, []).extend(writes)
-            reply = {**answer, "UnprocessedItems": left}
-        return _json(200, reply)
-
-    def _batch_get(
-        self,
-        upstream: Any,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        body: bytes,
-        share: float,
-    ) -> Reply:
+        """Leave ``share`` of a batch's entries unprocessed, as DynamoDB does when throttled."""
         request = json.loads(body)
         kept: dict[str, Any] = {}
         left: dict[str, Any] = {}
-        for table, spec in request["RequestItems"].items():
-            for key in spec["Keys"]:
+        for table, value in request["RequestItems"].items():
+            for entry in shape.entries(value):
                 side = left if self._rng.random() < share else kept
-                side.setdefault(table, {**spec, "Keys": []})["Keys"].append(key)
-        self.stats["unprocessed keys"] += sum(len(s["Keys"]) for s in left.values())
-        reply: dict[str, Any] = {"Responses": {}, "UnprocessedKeys": left}
+                shape.entries(side.setdefault(table, shape.empty(value))).append(entry)
+        self.stats[shape.stat] += sum(len(shape.entries(v)) for v in left.values())
+        reply: dict[str, Any] = {**shape.reply, shape.unprocessed: left}
         if kept:
             status, reply_headers, raw = _forward(
                 upstream,
@@ -246,10 +217,35 @@ class FaultProxy:
             if status != 200:
                 return status, reply_headers, raw
             answer = json.loads(raw)
-            for table, spec in answer.get("UnprocessedKeys", {}).items():
-                left.setdefault(table, {**spec, "Keys": []})["Keys"].extend(spec["Keys"])
-            reply = {**answer, "UnprocessedKeys": left}
+            for table, value in answer.get(shape.unprocessed, {}).items():
+                shape.entries(left.setdefault(table, shape.empty(value))).extend(
+                    shape.entries(value)
+                )
+            reply = {**answer, shape.unprocessed: left}
         return _json(200, reply)
+
+
+@dataclass(frozen=True)
+class _BatchShape:
+    """Where a batch operation keeps its entries, per table, in request and reply."""
+
+    unprocessed: str
+    stat: str
+    entries: Callable[[Any], list[Any]]
+    empty: Callable[[Any], Any]
+    reply: dict[str, Any] = field(default_factory=dict)
+
+
+#: BatchWriteItem: ``{table: [write, ...]}``.
+_WRITES: Final = _BatchShape("UnprocessedItems", "unprocessed items", lambda v: v, lambda v: [])
+#: BatchGetItem: ``{table: {"Keys": [key, ...], ...projection}}``.
+_GETS: Final = _BatchShape(
+    "UnprocessedKeys",
+    "unprocessed keys",
+    lambda v: v["Keys"],
+    lambda v: {**v, "Keys": []},
+    {"Responses": {}},
+)
 
 
 def _read_request(reader: Any) -> tuple[str, str, dict[str, str], bytes] | None:
