@@ -25,6 +25,11 @@ RESPONSES: Final[dict[str, tuple[str | None, str, str]]] = {
     "DEFAULT_5XX": (None, "internal", "internal error"),
 }
 
+#: Headers a response type adds to Content-Type. RFC 6750: a 401 names its scheme.
+HEADERS: Final[dict[str, dict[str, str]]] = {
+    "UNAUTHORIZED": {"WWW-Authenticate": "Bearer"},
+}
+
 
 def gateway_responses() -> list[dict[str, Any]]:
     """CloudFormation ``AWS::ApiGateway::GatewayResponse`` properties (less RestApiId)."""
@@ -34,7 +39,13 @@ def gateway_responses() -> list[dict[str, Any]]:
         response: dict[str, Any] = {
             "ResponseType": kind,
             "ResponseTemplates": {"application/json": body},
-            "ResponseParameters": {"gatewayresponse.header.Content-Type": "'application/json'"},
+            "ResponseParameters": {
+                f"gatewayresponse.header.{name}": f"'{value}'"
+                for name, value in {
+                    "Content-Type": "application/json",
+                    **HEADERS.get(kind, {}),
+                }.items()
+            },
         }
         if status is not None:
             response["StatusCode"] = status

@@ -137,6 +137,7 @@ def test_no_header_gets_the_gateway_401_in_our_shape(server: Server) -> None:
     assert (reply.status, reply.body) == (401, gateway_body("UNAUTHORIZED"))
     assert reply.body["error"] == "unauthorized"
     assert reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_a_bad_token_is_401_from_the_api(server: Server) -> None:

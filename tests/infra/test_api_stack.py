@@ -85,6 +85,10 @@ def test_rest_api_answers_its_own_errors_in_the_api_shape(stack: Synthesized) ->
         assert got["responseParameters"] == response["ResponseParameters"]
         assert got.get("statusCode") == response.get("StatusCode")
     assert deployed["UNAUTHORIZED"]["statusCode"] == "401"
+    assert (
+        deployed["UNAUTHORIZED"]["responseParameters"]["gatewayresponse.header.WWW-Authenticate"]
+        == "'Bearer'"
+    )
 
 
 def test_cognito_pool_client_and_groups(stack: Synthesized) -> None:
