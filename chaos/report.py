@@ -47,6 +47,7 @@ def render(results: dict[str, Outcome], order: Iterable[str] = ()) -> str:
         "FAILURES": _failures(ordered),
         "CHURN": _churn(results.get("term-churn"), "x_rule_versions_per_hour"),
         "CHURN_API": _churn(results.get("term-churn"), "api_changes_per_hour"),
+        "LOSS_429": _loss_429(results.get("x-429-storm")),
     }
     text = TEMPLATE.read_text()
     for name, body in sections.items():
@@ -253,6 +254,18 @@ def _churn(o: Outcome | None, key: str) -> str:
         changes = sum(counts.get("api_statuses", {}).values())
         value = round(changes * counts["x_rule_versions_per_hour"] / counts["x_rule_versions"])
     return f"{value:,}" if isinstance(value, int) else "not measured"
+
+
+def _loss_429(o: Outcome | None) -> str:
+    if o is None or o.emitted is None:
+        return "not measured (not run at full length)"
+    if not o.lost:
+        return f"{o.emitted:,} emitted, none lost"
+    away = o.counts.get("seconds_disconnected")
+    return (
+        f"{o.lost:,} of {o.emitted:,} lost after {away} s away, "
+        f"{o.counts.get('tweets_within_backfill', 0):,} re-sent by backfill and stored"
+    )
 
 
 def _failures(outcomes: list[Outcome]) -> str:

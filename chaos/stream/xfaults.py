@@ -128,28 +128,34 @@ def _check_loss_is_older_than_backfill(
     rig: Rig, outcome: Outcome, window: Window, covered_from: float
 ) -> None:
     """What a long wait may lose is exactly what X no longer re-sends at the reconnect."""
-    emitted = rig.fake.emitted(window.first_slot, rig.fake.slot_now())
-    first_covered = rig.fake.timeline.first_at_or_after(covered_from)
-    recent = set(rig.fake.emitted(first_covered, rig.fake.slot_now())) & set(emitted)
-    stored = StoreProbe(rig.settings).stored(emitted)
-    missed_recent = recent - stored
-    outcome.counts["backfill_covered_s"] = rig.options.backfill_minutes * 60
-    outcome.counts["tweets_within_backfill"] = len(recent)
+    backfill_s = rig.options.backfill_minutes * 60
+    timeline = rig.fake.timeline
+    first_covered = timeline.first_at_or_after(covered_from)
+    reconnect_slot = timeline.first_at_or_after(covered_from + backfill_s)
+    older = set(rig.fake.emitted(window.first_slot, first_covered))
+    covered = set(rig.fake.emitted(first_covered, reconnect_slot))
+    stored = StoreProbe(rig.settings).stored(older | covered)
+    missed, lost_older = covered - stored, older - stored
+    outcome.counts["tweets_within_backfill"] = len(covered)
     outcome.check(
         "every tweet X emitted within the backfill window before the reconnect was stored",
-        not missed_recent, f"{len(missed_recent)}: {sorted(missed_recent)[:3]}",
+        not missed, _sample(missed),
     )  # fmt: skip
+    where = outcome.counts.get("lost_where", {})
     outcome.check(
-        "the loss is X's, all older than the backfill window (none reached Kinesis)",
-        bool(outcome.lost)
-        and outcome.counts.get("lost_where", {}).get("in Kinesis, not stored", 1) == 0,
-        f"lost={outcome.lost} where={outcome.counts.get('lost_where')}",
+        "every lost tweet is older than the backfill window, and none reached Kinesis",
+        0 < outcome.lost == len(lost_older) and where.get("in Kinesis, not stored") == 0,
+        f"lost={outcome.lost} older than backfill={len(lost_older)} where={where}",
     )
     outcome.notes.append(
         f"Expected loss: the tweets X published more than {rig.options.backfill_minutes} "
         "minutes before the streamer could reconnect; X's backfill does not reach them. "
         "Everything X re-sent or sent live was stored."
     )
+
+
+def _sample(ids: set[str]) -> str:
+    return f"{len(ids)}: {sorted(ids)[:3]}" if ids else ""
 
 
 def stall(rig: Rig, seconds: float) -> Outcome:
