@@ -297,3 +297,27 @@ def test_supervised_streamer_waits_for_a_key_set(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, log.read_text()
+
+
+def _first_connect_kinds(settings: Settings, fake_x: FakeX, *args: str) -> set[str]:
+    """Kinds of line X sends on one streamer's connection (SIGTERM once live tweets flow)."""
+    offset = len(fake_x.ledger())
+    process = start(settings, "main", *args)
+    try:
+        wait_until(lambda: any(e.kind == "live" for e in fake_x.ledger(offset)), what="live")
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    return {e.kind for e in fake_x.ledger(offset)}
+
+
+def test_backfill_setting_asks_x_on_every_connect_and_the_flag_overrides_it(
+    live: Settings, fake_x: FakeX
+) -> None:
+    time.sleep(1.0)  # X has a second of tweets to re-send
+    configured = live.model_copy(update={"backfill_minutes": 1})
+    assert _first_connect_kinds(configured, fake_x) == {"backfill", "live"}
+    assert _first_connect_kinds(configured, fake_x, "--backfill-minutes", "0") == {"live"}
