@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         False,
         description="Supervise the streamer and restart it after a crash (the old PREVENT_EXIT).",
     )
+    backfill_minutes: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Minutes of tweets the streamer asks X to re-send on every reconnect (0-5; "
+        "X tiers with backfill only). A takeover after a crash asks for its gap anyway.",
+    )
     feed_backend: str = Field(
         "fanout",
         min_length=1,

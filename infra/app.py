@@ -5,7 +5,8 @@ the stage's environment variables set, and Python imports a module once.
 
 Context: ``stage`` (dev|prod), ``region`` (else CDK_DEFAULT_REGION, else
 us-east-1), ``api`` (cdk: the Chalice app is in the stack; chalice: left to
-``chalice deploy``), ``alarm_email`` (subscribe an address to the alarms).
+``chalice deploy``), ``alarm_email`` (subscribe an address to the alarms),
+``backfill_minutes`` (0-5, the streamer's STREAMFEED_BACKFILL_MINUTES; default 0).
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ from infra.streamfeed_infra.stack import StreamfeedStack
 def main() -> None:
     app = cdk.App()
     context = app.node.try_get_context
-    config = stage_config(
-        stage=str(context("stage") or "dev"),
-        region=str(context("region") or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION),
-        api_mode=str(context("api") or "cdk"),
-        alarm_email=context("alarm_email"),
-    )
+    try:
+        config = stage_config(
+            stage=str(context("stage") or "dev"),
+            region=str(context("region") or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION),
+            api_mode=str(context("api") or "cdk"),
+            alarm_email=context("alarm_email"),
+            backfill_minutes=context("backfill_minutes") or 0,
+        )
+    except ValueError as exc:  # a bad -c value: one line, not a traceback
+        sys.exit(f"streamfeed infra: {exc}")
     StreamfeedStack(app, config)
     try:
         app.synth()

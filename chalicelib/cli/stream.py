@@ -56,8 +56,9 @@ log = logging.getLogger("streamfeed.stream")
 @click.option(
     "--backfill-minutes",
     type=click.IntRange(0, 5),
-    default=0,
-    help="Ask X to re-send up to 5 minutes on connect (higher tiers).",
+    default=None,
+    help="Ask X to re-send up to 5 minutes on every connect (higher tiers; "
+    "default STREAMFEED_BACKFILL_MINUTES, else 0).",
 )
 def stream(
     keys_name: str | None,
@@ -67,7 +68,7 @@ def stream(
     sample: bool,
     capture_retweets: bool | None,
     prevent_exit: bool | None,
-    backfill_minutes: int,
+    backfill_minutes: int | None,
 ) -> None:
     """Stream tweets matching the terms table from X into Kinesis (or a file)."""
     # tweepy logs every reconnect at INFO; the streamer logs its own line.
@@ -81,7 +82,9 @@ def stream(
     options = StreamOptions(
         poll_interval=poll_interval or settings.poll_interval,
         sample=sample,
-        backfill_minutes=backfill_minutes,
+        backfill_minutes=settings.backfill_minutes
+        if backfill_minutes is None
+        else backfill_minutes,
     )
     supervise = settings.prevent_exit if prevent_exit is None else prevent_exit
     _run_live(settings, keys_name, pipeline, spool, options, supervise)

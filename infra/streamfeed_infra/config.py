@@ -42,6 +42,9 @@ class StageConfig:
     #: (skip it here; `chalice deploy` owns the API and consumer functions).
     api_mode: str = "cdk"
     alarm_email: str | None = None
+    #: STREAMFEED_BACKFILL_MINUTES of the streamer task (0: X re-sends nothing on a
+    #: reconnect; 1-5 needs an X tier with backfill). See RELIABILITY.md.
+    streamer_backfill_minutes: int = 0
 
     @property
     def stage(self) -> str:
@@ -77,11 +80,15 @@ def stage_config(
     region: str = DEFAULT_REGION,
     api_mode: str = "cdk",
     alarm_email: str | None = None,
+    backfill_minutes: int | str = 0,
 ) -> StageConfig:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(STAGES)}")
     if api_mode not in ("cdk", "chalice"):
         raise ValueError(f"unknown api mode {api_mode!r}: expected cdk or chalice")
+    backfill = str(backfill_minutes).strip()
+    if not (backfill.isdigit() and int(backfill) <= 5):
+        raise ValueError(f"backfill_minutes must be 0 to 5 (X's limit), not {backfill_minutes!r}")
     prod = stage == "prod"
     return StageConfig(
         settings=stage_settings(stage, region),
@@ -93,7 +100,23 @@ def stage_config(
         authorizer=FunctionSize(memory=256, timeout=10),
         api_mode=api_mode,
         alarm_email=alarm_email,
+        streamer_backfill_minutes=int(backfill),
     )
+
+
+def streamer_environment(config: StageConfig) -> dict[str, str]:
+    """The streamer task's plain settings (the stack adds the region and stream tokens)."""
+    settings = config.settings
+    return {
+        "STREAMFEED_STAGE": settings.stage,
+        "STREAMFEED_NAME_PREFIX": settings.prefix,
+        "STREAMFEED_METRICS_NAMESPACE": settings.metrics_namespace,
+        "STREAMFEED_LOG_LEVEL": "INFO",
+        # Restart after a crash inside the task (with backoff) instead
+        # of exiting: ECS would count each exit towards the breaker.
+        "STREAMFEED_PREVENT_EXIT": "true",
+        "STREAMFEED_BACKFILL_MINUTES": str(config.streamer_backfill_minutes),
+    }
 
 
 def function_environment(config: StageConfig) -> dict[str, str]:

@@ -23,6 +23,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
 from constructs import Construct
 
+from .config import streamer_environment
 from .data import DataStores
 from .grants import grant_component
 
@@ -56,7 +57,6 @@ class Streamer(Construct):
     def __init__(self, scope: Construct, cid: str, data: DataStores) -> None:
         super().__init__(scope, cid)
         config = data.config
-        settings = config.settings
         self.vpc = ec2.Vpc(
             self,
             "Network",
@@ -91,15 +91,9 @@ class Streamer(Construct):
                 stream_prefix="streamer", log_group=data.log_groups["streamer"]
             ),
             environment={
-                "STREAMFEED_STAGE": settings.stage,
+                **streamer_environment(config),
                 "STREAMFEED_REGION": Aws.REGION,
-                "STREAMFEED_NAME_PREFIX": settings.prefix,
                 "STREAMFEED_STREAM_NAME": data.stream.stream_name,
-                "STREAMFEED_METRICS_NAMESPACE": settings.metrics_namespace,
-                "STREAMFEED_LOG_LEVEL": "INFO",
-                # Restart after a crash inside the task (with backoff) instead
-                # of exiting: ECS would count each exit towards the breaker.
-                "STREAMFEED_PREVENT_EXIT": "true",
             },
         )
         grant_component("streamer", self.task.task_role, data, self)

@@ -8,6 +8,7 @@ import re
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from infra.streamfeed_infra.config import stage_config, streamer_environment
 from tests.infra.support import Synthesized
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.
@@ -54,6 +55,9 @@ def test_no_secret_reaches_the_task_as_plain_environment(stack: Synthesized) -> 
     (container,) = task["Properties"]["ContainerDefinitions"]
     env = {e["Name"]: e["Value"] for e in container["Environment"]}
     assert env["STREAMFEED_STAGE"] == stack.stage
+    for name, value in streamer_environment(stage_config(stack.stage)).items():
+        assert env[name] == value, name
+    assert env["STREAMFEED_BACKFILL_MINUTES"] == "0"  # opt-in: most X tiers refuse backfill
     assert not [name for name in env if SECRET_WORDS.search(name)]
     assert "Secrets" not in container  # the bearer token is read at run time, see below
     values = json.dumps(list(env.values()))

@@ -53,6 +53,21 @@ def logged(log: Path, text: str) -> Callable[[], bool]:
     return lambda: log.exists() and text in log.read_text()
 
 
+def sigterm_once(
+    process: subprocess.Popen[str], ready: Callable[[], bool], what: str
+) -> tuple[str, float]:
+    """Once ``ready``, stop ``process`` as ECS does; its stderr and when the signal went."""
+    try:
+        wait_until(ready, timeout=60, what=what)
+        signalled_at = time.time()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return err or "", signalled_at
+
+
 def run_stream(
     settings: Settings, *args: str, stdin: str | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
@@ -86,14 +101,7 @@ def live(full_stage: Settings, fake_x: FakeX, tmp_path: Path) -> Settings:
 
 def test_sigterm_flushes_everything_and_exits_zero(live: Settings, fake_x: FakeX) -> None:
     process = start(live, "main")
-    try:
-        wait_until(lambda: len(fake_x.ledger()) > 300, what="tweets flowing")
-        stopped_at = time.time()
-        process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=40)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    err, stopped_at = sigterm_once(process, lambda: len(fake_x.ledger()) > 300, "tweets flowing")
     assert process.returncode == 0, err
     assert "Traceback" not in err
     settled = Counter(e.id for e in fake_x.ledger() if e.at < stopped_at - 1.0)
@@ -248,14 +256,7 @@ def test_bad_credentials_stop_without_supervision_and_restart_with_it(
 def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
     live: Settings, fake_x: FakeX
 ) -> None:
-    process = start(live, "main")
-    try:
-        wait_until(lambda: len(fake_x.ledger()) > 50, what="tweets")
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=40)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    sigterm_once(start(live, "main"), lambda: len(fake_x.ledger()) > 50, "tweets")
     cloudwatch = aws.client(live, "cloudwatch")
     metrics = cloudwatch.list_metrics(
         Namespace=live.metrics_namespace,
@@ -297,3 +298,23 @@ def test_supervised_streamer_waits_for_a_key_set(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, log.read_text()
+
+
+def _first_connect_kinds(settings: Settings, fake_x: FakeX, *args: str) -> set[str]:
+    """Kinds of line X sends on one streamer's connection (SIGTERM once live tweets flow)."""
+    offset = len(fake_x.ledger())
+    process = start(settings, "main", *args)
+    err, _ = sigterm_once(
+        process, lambda: any(e.kind == "live" for e in fake_x.ledger(offset)), "live"
+    )
+    assert process.returncode == 0, err
+    return {e.kind for e in fake_x.ledger(offset)}
+
+
+def test_backfill_setting_asks_x_on_every_connect_and_the_flag_overrides_it(
+    live: Settings, fake_x: FakeX
+) -> None:
+    time.sleep(1.0)  # X has a second of tweets to re-send
+    configured = live.model_copy(update={"backfill_minutes": 1})
+    assert _first_connect_kinds(configured, fake_x) == {"backfill", "live"}
+    assert _first_connect_kinds(configured, fake_x, "--backfill-minutes", "0") == {"live"}
