@@ -70,7 +70,7 @@ def _run_info(outcomes: list[Outcome]) -> str:
         f"{total / 60:.0f} minutes of scenario time.",
         "",
         "Which code each scenario ran (the commit checked out when its run started) and the "
-        "machine's 1-minute load average when it ended (2 cores, shared with other work):",
+        "machine's 1-minute load average when it ended (2 cores; what else ran is below):",
         "",
     ]
     by_commit: dict[str, list[Outcome]] = {}
