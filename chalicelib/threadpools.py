@@ -8,7 +8,11 @@ that has no thread left to run it.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import TypeVar
+
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _pools: dict[str, ThreadPoolExecutor] = {}
@@ -21,3 +25,17 @@ def shared_pool(name: str, workers: int) -> ThreadPoolExecutor:
         if pool is None:
             pool = _pools[name] = ThreadPoolExecutor(workers, thread_name_prefix=name)
         return pool
+
+
+def call_all(name: str, workers: int, calls: Sequence[Callable[[], R]]) -> list[R]:
+    """Each call's result, run on pool ``name``; a single call runs in this thread.
+
+    Waits for every call even when one fails, then re-raises the first failure
+    in call order: nothing is still in flight when the caller sees the error
+    (and perhaps retries).
+    """
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    futures = [shared_pool(name, workers).submit(call) for call in calls]
+    wait(futures)
+    return [future.result() for future in futures]

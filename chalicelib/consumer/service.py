@@ -22,7 +22,6 @@ store and count them once) and counts them only then.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -43,7 +42,7 @@ from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import Feeds
 from chalicelib.records import RecordFormatError
 from chalicelib.settings import Settings
-from chalicelib.threadpools import shared_pool
+from chalicelib.threadpools import call_all
 
 #: Tweets checked and written together: one BatchGetItem, four BatchWriteItems.
 CHUNK: Final = 100
@@ -59,18 +58,9 @@ def deliver_all(deliveries: Sequence[Callable[[], int] | None]) -> list[int]:
     Waits for all before raising the first failure: a failed chunk is redone
     whole, and its finished fan-outs rewrite the same items, counted once.
     """
-    work = [(i, call) for i, call in enumerate(deliveries) if call is not None]
-    written = [0] * len(deliveries)
-    if len(work) <= 1:
-        for i, call in work:
-            written[i] = call()
-        return written
-    pool = shared_pool("fanout", DELIVERY_WORKERS)
-    futures = [(i, pool.submit(call)) for i, call in work]
-    wait([future for _, future in futures])
-    for i, future in futures:
-        written[i] = future.result()
-    return written
+    calls = [call for call in deliveries if call is not None]
+    counts = iter(call_all("fanout", DELIVERY_WORKERS, calls))
+    return [0 if call is None else next(counts) for call in deliveries]
 
 
 @dataclass
@@ -160,8 +150,10 @@ class Consumer:
             TimelineRow(term, tweet_time(t), t.tweet_id) for t, fresh, _ in grown for term in fresh
         ]
         self.store.add_timeline(rows)
-        lookup.prefetch(term for tweet in new for term in tweet.term_ids)
-        lookup.prefetch(term for _, fresh, old in grown for term in fresh | old)
+        lookup.prefetch(
+            [term for tweet in new for term in tweet.term_ids]
+            + [term for _, fresh, old in grown for term in fresh | old]
+        )
         deliveries = [
             partial(self.fanout.deliver, tweet, lookup, tweet.term_ids) if tweet.term_ids else None
             for tweet in new

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chalicelib.fakex import stream as fake_stream
+from chalicelib.fakex.engine import WINDOW
 from chalicelib.fakex.testing import FakeX
 from chalicelib.fakex.timeline import Timeline
 
@@ -88,7 +89,7 @@ class ChaosFakeX(FakeX):
     """:class:`FakeX` on a :class:`SteppedTimeline`, with the ground truth of what it emitted."""
 
     def __init__(
-        self, *, rate: float, keepalive: float = 1.0, seed: int = 0, rate_limit_window: int = 900
+        self, *, rate: float, keepalive: float = 1.0, seed: int = 0, rate_limit_window: int = WINDOW
     ) -> None:
         super().__init__(
             rate=rate, keepalive=keepalive, seed=seed, rate_limit_window=rate_limit_window

@@ -153,11 +153,11 @@ class Window:
         if expect_loss:
             outcome.check(
                 "every tweet X sent on a connection was stored (gaps are X's, not ours)",
-                not sent_lost, _sample(sent_lost),
+                not sent_lost, sample_ids(sent_lost),
             )  # fmt: skip
         else:
-            outcome.check("no tweet X emitted was lost", not lost, _sample(lost))
-            outcome.check("every tweet X sent was stored", not sent_lost, _sample(sent_lost))
+            outcome.check("no tweet X emitted was lost", not lost, sample_ids(lost))
+            outcome.check("every tweet X sent was stored", not sent_lost, sample_ids(sent_lost))
         outcome.check(
             "each subscriber's feed holds each of its tweets exactly once",
             feeds.duplicates == 0 and feeds.missing == 0 and feeds.unexpected == 0,
@@ -177,7 +177,7 @@ class Window:
         return outcome
 
 
-def _sample(ids: set[str]) -> str:
+def sample_ids(ids: set[str]) -> str:
     return f"{len(ids)}: {sorted(ids)[:3]}" if ids else ""
 
 

@@ -26,7 +26,7 @@ from chaos.results import Outcome
 from chaos.stream.accounting import StoreProbe
 from chaos.stream.fakex import bad_line
 from chaos.stream.rig import Rig
-from chaos.stream.window import Window
+from chaos.stream.window import Window, sample_ids
 
 
 def fire(rig: Rig, *faults: Fault, reconnect: bool = True, timeout: float = 120.0) -> None:
@@ -120,18 +120,17 @@ def connect_errors(rig: Rig, status: int, count: int) -> Outcome:
     window.calm(rig.profile.calm)
     outcome = window.finish()
     if beyond_backfill:
-        _check_loss_is_older_than_backfill(rig, outcome, window, reconnected_at - backfill_s)
+        _check_loss_is_older_than_backfill(rig, outcome, window, reconnected_at)
     return outcome
 
 
 def _check_loss_is_older_than_backfill(
-    rig: Rig, outcome: Outcome, window: Window, covered_from: float
+    rig: Rig, outcome: Outcome, window: Window, reconnected_at: float
 ) -> None:
     """What a long wait may lose is exactly what X no longer re-sends at the reconnect."""
-    backfill_s = rig.options.backfill_minutes * 60
     timeline = rig.fake.timeline
-    first_covered = timeline.first_at_or_after(covered_from)
-    reconnect_slot = timeline.first_at_or_after(covered_from + backfill_s)
+    first_covered = timeline.first_at_or_after(reconnected_at - rig.options.backfill_minutes * 60)
+    reconnect_slot = timeline.first_at_or_after(reconnected_at)
     older = set(rig.fake.emitted(window.first_slot, first_covered))
     covered = set(rig.fake.emitted(first_covered, reconnect_slot))
     stored = StoreProbe(rig.settings).stored(older | covered)
@@ -139,7 +138,7 @@ def _check_loss_is_older_than_backfill(
     outcome.counts["tweets_within_backfill"] = len(covered)
     outcome.check(
         "every tweet X emitted within the backfill window before the reconnect was stored",
-        not missed, _sample(missed),
+        not missed, sample_ids(missed),
     )  # fmt: skip
     where = outcome.counts.get("lost_where", {})
     outcome.check(
@@ -152,10 +151,6 @@ def _check_loss_is_older_than_backfill(
         "minutes before the streamer could reconnect; X's backfill does not reach them. "
         "Everything X re-sent or sent live was stored."
     )
-
-
-def _sample(ids: set[str]) -> str:
-    return f"{len(ids)}: {sorted(ids)[:3]}" if ids else ""
 
 
 def stall(rig: Rig, seconds: float) -> Outcome:

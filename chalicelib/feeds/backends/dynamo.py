@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, wait
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
@@ -27,7 +27,7 @@ from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.protocol import ReadWindow
 from chalicelib.models import Models, bind_models
 from chalicelib.settings import Settings
-from chalicelib.threadpools import shared_pool
+from chalicelib.threadpools import call_all
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -46,11 +46,7 @@ def run_all(function: Callable[[T], object], arguments: Iterable[T]) -> None:
     Waits for every call even when one fails, so no write is still in flight
     when the caller sees the error (and perhaps retries).
     """
-    pool = shared_pool("feeds", WORKERS)
-    futures: list[Future[object]] = [pool.submit(function, argument) for argument in arguments]
-    wait(futures)
-    for future in futures:
-        future.result()
+    call_all("feeds", WORKERS, [partial(function, argument) for argument in arguments])
 
 
 class DynamoBackend(abc.ABC):
