@@ -3,6 +3,7 @@
 Public API (the HTTP API and other code use only this)::
 
     add_stream_item(user_or_users, content, created_at=None, *, item_id=None) -> AddResult
+    add_stream_items(deliveries, *, mark=None) -> list[AddResult]   # many items at once
     get_stream_items(user) -> StreamItems        # lazy, sliceable, newest first
     page(user, limit, cursor=None) -> Page       # cursor pagination
     broadcast(content, created_at=None, *, job_id=None) -> BroadcastResult
@@ -30,7 +31,14 @@ from chalicelib.feeds.errors import (
     InvalidItemError,
     NaiveDatetimeError,
 )
-from chalicelib.feeds.items import AddResult, BroadcastResult, Page, StreamItem
+from chalicelib.feeds.items import (
+    AddResult,
+    BatchMark,
+    BroadcastResult,
+    Delivery,
+    Page,
+    StreamItem,
+)
 from chalicelib.feeds.loading import load_backend
 from chalicelib.feeds.protocol import FeedBackend, ReadWindow
 from chalicelib.feeds.sequence import StreamItems
@@ -39,9 +47,11 @@ from chalicelib.settings import load_settings
 
 __all__ = [
     "AddResult",
+    "BatchMark",
     "BroadcastConflictError",
     "BroadcastResult",
     "ContentTooLargeError",
+    "Delivery",
     "FeedBackend",
     "FeedConfigError",
     "FeedError",
@@ -55,6 +65,7 @@ __all__ = [
     "StreamItem",
     "StreamItems",
     "add_stream_item",
+    "add_stream_items",
     "broadcast",
     "default_feeds",
     "get_stream_items",
@@ -93,6 +104,13 @@ def add_stream_item(
 ) -> AddResult:
     """See ``Feeds.add_stream_item``."""
     return default_feeds().add_stream_item(user_or_users, content, created_at, item_id=item_id)
+
+
+def add_stream_items(
+    deliveries: Iterable[Delivery], *, mark: BatchMark | None = None
+) -> list[AddResult]:
+    """See ``Feeds.add_stream_items``."""
+    return default_feeds().add_stream_items(deliveries, mark=mark)
 
 
 def get_stream_items(user: str) -> StreamItems:

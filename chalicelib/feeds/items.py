@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,35 @@ class StreamItem:
     def sort_key(self) -> str:
         """Position in a feed: text order of this key is feed order (oldest first)."""
         return sort_key(self.created_at, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One item for ``add_stream_items``: what ``add_stream_item`` takes, as a value.
+
+    ``recipients`` may be any iterable (a generator is read once, lazily).
+    ``item_id`` None makes a new id; give one to make the delivery repeatable.
+    """
+
+    recipients: Iterable[str]
+    content: str
+    created_at: datetime | None = None
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchMark:
+    """Who writes a batch and where it stands in that writer's sequence.
+
+    A ``writer`` (for example a Kinesis shard's consumer) promises never to
+    run two batches at once, and gives each batch a ``position`` that grows
+    from batch to batch in text order and is the same when a batch is redone.
+    Backends may then keep that writer's counts in rows only it writes, with
+    batched, unconditional puts (see ``chalicelib.feeds.tally``).
+    """
+
+    writer: str
+    position: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from chalicelib.feeds.items import StreamItem
+from chalicelib.feeds.items import BatchMark, StreamItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,28 @@ class FeedBackend(Protocol):
 
     def read(self, user: str, window: ReadWindow) -> list[StreamItem]:
         """Up to ``window.limit`` items in the window's order; fewer only at the end."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Addition:
+    """``item`` for each of ``users``: one delivery, checked, as a backend gets it."""
+
+    item: StreamItem
+    users: Sequence[str]
+
+
+@runtime_checkable
+class SupportsAddMany(Protocol):
+    """Optional: many items to many feeds in one call, bookkeeping once per user.
+
+    Without it the front end calls ``add`` once per item. The same rules hold
+    per (user, item): idempotent, trimmed. With ``mark``, the caller runs one
+    batch at a time per ``mark.writer`` (see ``BatchMark``).
+    """
+
+    def add_many(self, additions: Sequence[Addition], mark: BatchMark | None = None) -> None:
+        """Store every addition; a user may appear in several, an item in several."""
         ...
 
 

@@ -16,16 +16,32 @@ from chalicelib.feeds.broadcasting import run_broadcast
 from chalicelib.feeds.cursors import decode_cursor, encode_cursor
 from chalicelib.feeds.errors import FeedError
 from chalicelib.feeds.inputs import check_content, check_limit, check_user, user_chunks
-from chalicelib.feeds.items import AddResult, BroadcastResult, Page, StreamItem
+from chalicelib.feeds.items import (
+    AddResult,
+    BatchMark,
+    BroadcastResult,
+    Delivery,
+    Page,
+    StreamItem,
+)
 from chalicelib.feeds.keys import check_item_id, new_item_id
 from chalicelib.feeds.loading import load_backend
-from chalicelib.feeds.protocol import FeedBackend, JobStore, ReadWindow, UserDirectory
+from chalicelib.feeds.protocol import (
+    Addition,
+    FeedBackend,
+    JobStore,
+    ReadWindow,
+    SupportsAddMany,
+    UserDirectory,
+)
 from chalicelib.feeds.sequence import StreamItems
 from chalicelib.feeds.times import to_utc, utc_now
 from chalicelib.settings import Settings
 
 #: Recipients handed to the backend at once (and broadcast progress granularity).
 CHUNK_SIZE: Final = 500
+#: Feed rows (item x recipient) one ``add_many`` call writes at most: bounds memory.
+BATCH_ROWS: Final = 5000
 
 
 class Feeds:
@@ -80,21 +96,58 @@ class Feeds:
         item once. Recipients are written in chunks; if a chunk fails, earlier
         ones stay written, and retrying with the returned-or-chosen id is safe.
         """
-        item = StreamItem(
-            check_item_id(item_id) if item_id is not None else new_item_id(),
-            check_content(content),
-            utc_now() if created_at is None else to_utc(created_at),
+        recipients = [user_or_users] if isinstance(user_or_users, str) else user_or_users
+        delivery = Delivery(recipients, content, created_at, item_id)
+        return self.add_stream_items([delivery])[0]
+
+    def add_stream_items(
+        self, deliveries: Iterable[Delivery], *, mark: BatchMark | None = None
+    ) -> list[AddResult]:
+        """Add many items, each to its own recipients, in as few requests as the store allows.
+
+        Rows of different items share batch writes, and each user's count and
+        trim happen once per call (per ``BATCH_ROWS`` rows), not once per item.
+        Every item is checked before anything is written. The retry rules of
+        ``add_stream_item`` hold per delivery. ``mark`` is for a caller that
+        runs one batch at a time per writer (see ``BatchMark``); backends may
+        then count with fewer, unconditional writes.
+        """
+        deliveries = list(deliveries)
+        items = [self._new_item(delivery) for delivery in deliveries]
+        for delivery in deliveries:
+            if isinstance(delivery.recipients, Collection) and not isinstance(
+                delivery.recipients, str | bytes | bytearray
+            ):
+                for user in delivery.recipients:  # fail before writing anything when we can
+                    check_user(user)
+        sent = [0] * len(items)
+        batch: list[Addition] = []
+        rows = 0
+        for index, (delivery, item) in enumerate(zip(deliveries, items, strict=True)):
+            for chunk in user_chunks(delivery.recipients, self.chunk_size):
+                batch.append(Addition(item, chunk))
+                rows += len(chunk)
+                sent[index] += len(chunk)
+                if rows >= BATCH_ROWS:
+                    self._add_many(batch, mark)
+                    batch, rows = [], 0
+        if batch:
+            self._add_many(batch, mark)
+        return [AddResult(item.id, item.created_at, n) for item, n in zip(items, sent, strict=True)]
+
+    def _new_item(self, delivery: Delivery) -> StreamItem:
+        return StreamItem(
+            check_item_id(delivery.item_id) if delivery.item_id is not None else new_item_id(),
+            check_content(delivery.content),
+            utc_now() if delivery.created_at is None else to_utc(delivery.created_at),
         )
-        if isinstance(user_or_users, Collection) and not isinstance(
-            user_or_users, str | bytes | bytearray
-        ):
-            for user in user_or_users:  # fail before writing anything when we can
-                check_user(user)
-        recipients = 0
-        for chunk in user_chunks(user_or_users, self.chunk_size):
-            self.backend.add(chunk, item)
-            recipients += len(chunk)
-        return AddResult(item.id, item.created_at, recipients)
+
+    def _add_many(self, batch: list[Addition], mark: BatchMark | None) -> None:
+        if isinstance(self.backend, SupportsAddMany):
+            self.backend.add_many(batch, mark)
+            return
+        for addition in batch:  # a backend with single adds only
+            self.backend.add(addition.users, addition.item)
 
     def get_stream_items(self, user: str) -> StreamItems:
         """``user``'s feed, newest first, lazy: see ``StreamItems``."""

@@ -182,9 +182,10 @@ class FeedIndexModel(Model):
 class FeedCounterModel(Model):
     """How many items a user's feed holds in one backend (``feed``: fanout, shared).
 
-    Updated atomically with every write, so ``len()`` is one GetItem. The
-    ``recent_ids`` list remembers the last item ids counted, so a retried write
-    of the same item is not counted twice.
+    A user's count is the sum of their rows: the shared one (``feed`` is the
+    backend), updated atomically, whose ``recent_ids`` remember the last item
+    ids counted so a retried write is not counted twice; and one per batch
+    writer (``<backend>@<writer>``), see ``chalicelib.feeds.backends.counters``.
     """
 
     class Meta:
@@ -194,6 +195,9 @@ class FeedCounterModel(Model):
     feed = UnicodeAttribute(range_key=True)
     item_count = NumberAttribute(default=0)
     recent_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    #: Rows of one batch writer (``feed`` = ``<backend>@<writer>``): see ``feeds.tally``.
+    through = UnicodeAttribute(null=True)
+    guard = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 #: Every model, in the order of ``resources.TABLES``.

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.aws import bulk_dynamodb
-from chalicelib.feeds import Feeds, FeedStoreError
+from chalicelib.feeds import BatchMark, Delivery, Feeds, FeedStoreError
 from chalicelib.feeds.backends.counters import GUARD_MAX
 from chalicelib.feeds.backends.dynamo import DynamoBackend
 from chalicelib.feeds.backends.fanout import FanoutBackend
@@ -176,7 +176,9 @@ def test_the_replay_guard_stays_small_and_still_catches_recent_replays(
     assert row.recent_ids[-1] == ids[-1]
 
 
-def test_len_is_one_get_item_and_trimming_never_scans(make_backend: Any, stage: Settings) -> None:
+def test_len_is_one_counter_query_and_trimming_never_scans(
+    make_backend: Any, stage: Settings
+) -> None:
     client = WrappedClient(real_client(stage))
     backend, _ = make_backend(client, max_length=3)
     feeds = Feeds(backend)
@@ -185,12 +187,16 @@ def test_len_is_one_get_item_and_trimming_never_scans(make_backend: Any, stage: 
     items = feeds.get_stream_items("alice")
     client.calls.clear()
     assert len(items) == 3
-    assert client.names() == ["get_item"]
-    assert "scan" not in {name for name, _ in client.calls}
+    assert client.names() == ["query"]
+    assert client.calls[0][1]["TableName"] == backend.counters.table
     client.calls.clear()
     feeds.add_stream_item("alice", "one more", BASE + timedelta(days=1))
     assert "scan" not in client.names()
-    queries = [kwargs for name, kwargs in client.calls if name == "query"]
+    queries = [
+        kwargs
+        for name, kwargs in client.calls
+        if name == "query" and kwargs["TableName"] == backend.rows_table
+    ]
     assert queries and all(q["Limit"] == 1 and q["ScanIndexForward"] for q in queries)
     assert [i.content for i in items] == ["one more", "m5", "m4"]
 
@@ -222,3 +228,58 @@ def test_shared_reads_retry_unprocessed_keys(stage: Settings) -> None:
         f"m{i}" for i in reversed(range(30))
     ]
     assert client.faults == 2 and len(sleeps) == 2
+
+
+def test_a_marked_batch_shares_batch_writes_and_counts_per_user(
+    make_backend: Any, stage: Settings
+) -> None:
+    """100 items x 10 recipients: 40 row batches, 1 counter read, 1 counter put, no UpdateItem."""
+    client = WrappedClient(real_client(stage))
+    backend, _ = make_backend(client)
+    feeds = Feeds(backend)
+    users = [f"u{i}" for i in range(10)]
+    batch = [
+        Delivery(users, f"m{i}", BASE + timedelta(seconds=i), f"tweet:{i}") for i in range(100)
+    ]
+    client.calls.clear()
+    feeds.add_stream_items(batch, mark=BatchMark("shardId-1", "01"))
+    rows = [
+        len(kwargs["RequestItems"][backend.rows_table])
+        for name, kwargs in client.calls
+        if name == "batch_write_item" and backend.rows_table in kwargs["RequestItems"]
+    ]
+    assert sorted(rows) == [25] * 40
+    by_name = [name for name, kwargs in client.calls if backend.counters.table in str(kwargs)]
+    assert sorted(by_name) == ["batch_get_item", "batch_write_item"]
+    assert "update_item" not in client.names()
+    assert len(feeds.get_stream_items("u3")) == 100
+
+
+def test_a_crash_between_rows_and_counts_is_counted_once_on_retry(
+    make_backend: Any, stage: Settings
+) -> None:
+    class CountersDown(WrappedClient):
+        down = True
+
+        def batch_write_item(self, RequestItems: Any) -> Any:
+            if self.down and backend.counters.table in RequestItems:
+                raise _error("InternalServerError")
+            return self.real.batch_write_item(RequestItems=RequestItems)
+
+    client = CountersDown(real_client(stage))
+    backend, _ = make_backend(client)
+    backend.batcher.max_attempts = 1
+    feeds = Feeds(backend)
+    batch = [Delivery(["alice", "bob"], f"m{i}", BASE + timedelta(seconds=i)) for i in range(30)]
+    batch = [
+        Delivery(d.recipients, d.content, d.created_at, f"id-{i}") for i, d in enumerate(batch)
+    ]
+    mark = BatchMark("shardId-1", "01")
+    with pytest.raises(ClientError):
+        feeds.add_stream_items(batch, mark=mark)
+    assert len(all_items(feeds, "alice")) == 30  # rows first
+    assert len(feeds.get_stream_items("alice")) == 0  # not counted yet
+    client.down = False
+    feeds.add_stream_items(batch, mark=mark)
+    feeds.add_stream_items(batch, mark=mark)
+    assert len(feeds.get_stream_items("alice")) == len(feeds.get_stream_items("bob")) == 30

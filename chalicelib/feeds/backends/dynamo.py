@@ -21,10 +21,11 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from chalicelib.aws import bulk_dynamodb
-from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, RawItem, chunks
+from chalicelib.feeds.backends.batching import GET_BATCH, WRITE_BATCH, Batcher, RawItem, chunks
 from chalicelib.feeds.backends.counters import FeedCounters
-from chalicelib.feeds.items import StreamItem
-from chalicelib.feeds.protocol import ReadWindow
+from chalicelib.feeds.items import BatchMark, StreamItem
+from chalicelib.feeds.protocol import Addition, ReadWindow
+from chalicelib.feeds.tally import Tally, count_batch
 from chalicelib.models import Models, bind_models
 from chalicelib.settings import Settings
 from chalicelib.threadpools import call_all
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: Threads for per-recipient requests; shared by every backend in the process.
 WORKERS: Final = 8
@@ -47,6 +49,12 @@ def run_all(function: Callable[[T], object], arguments: Iterable[T]) -> None:
     when the caller sees the error (and perhaps retries).
     """
     call_all("feeds", WORKERS, [partial(function, argument) for argument in arguments])
+
+
+def call_all_chunks(function: Callable[[list[T]], R], arguments: Sequence[T], size: int) -> list[R]:
+    """``function`` of each ``size``-long slice of ``arguments``, in parallel, in order."""
+    calls = [partial(function, list(part)) for part in chunks(arguments, size)]
+    return call_all("feeds", WORKERS, calls)
 
 
 class DynamoBackend(abc.ABC):
@@ -68,7 +76,7 @@ class DynamoBackend(abc.ABC):
         self.batcher = Batcher(self.client, sleep=sleep)
         self.max_length = settings.feed_max_length
         self.counters = FeedCounters(
-            self.client, self.models.feed_counters.Meta.table_name, self.feed
+            self.client, self.models.feed_counters.Meta.table_name, self.feed, self.batcher
         )
 
     # What subclasses supply.
@@ -104,10 +112,32 @@ class DynamoBackend(abc.ABC):
 
     # FeedBackend
     def add(self, users: Sequence[str], item: StreamItem) -> None:
-        self.store_items([item])
-        rows = self.rows(users, item)
-        run_all(lambda batch: self.batcher.write(self.rows_table, batch), chunks(rows, WRITE_BATCH))
-        run_all(lambda user: self._count(user, item.id), users)
+        self.add_many([Addition(item, users)])
+
+    # SupportsAddMany
+    def add_many(self, additions: Sequence[Addition], mark: BatchMark | None = None) -> None:
+        """Rows of every item in shared 25-row batches, then each user's count once.
+
+        Rows go first: a crash before the counts leaves rows that a retry
+        rewrites and counts then; counts are idempotent per (user, item).
+        """
+        items = list({a.item.id: a.item for a in additions}.values())
+        self.store_items(items)
+        rows: dict[tuple[str, str], RawItem] = {}
+        received: dict[str, dict[str, None]] = {}
+        for addition in additions:
+            for row in self.rows(addition.users, addition.item):
+                rows[row["user_id"]["S"], addition.item.sort_key] = row
+            for user in addition.users:
+                received.setdefault(user, {})[addition.item.id] = None
+        run_all(
+            lambda batch: self.batcher.write(self.rows_table, batch),
+            chunks(list(rows.values()), WRITE_BATCH),
+        )
+        if mark is None:
+            run_all(lambda entry: self._count(entry[0], list(entry[1])), received.items())
+        else:
+            self._count_marked({user: list(ids) for user, ids in received.items()}, mark)
 
     def count(self, user: str) -> int:
         return self.counters.get(user)
@@ -136,10 +166,39 @@ class DynamoBackend(abc.ABC):
         return total
 
     # Internals
-    def _count(self, user: str, item_id: str) -> None:
-        total = self.counters.count_item(user, item_id)
-        if total is not None and self.max_length and total > self.max_length:
-            self._trim(user, total - self.max_length)
+    def _count(self, user: str, item_ids: list[str]) -> None:
+        if self.counters.count_items(user, item_ids) and self.max_length:
+            self._trim(user, self.counters.total(user) - self.max_length)
+
+    def _count_marked(self, received: dict[str, list[str]], mark: BatchMark) -> None:
+        """Counts in the writer's own rows: one BatchGetItem per 100 users, one put per 25."""
+        users = list(received)
+        loaded: dict[str, Tally] = {}
+        for part in call_all_chunks(
+            lambda group: self.counters.load_tallies(group, mark.writer), users, GET_BATCH
+        ):
+            loaded.update(part)
+        changed: dict[str, Tally] = {}
+        for user, ids in received.items():
+            tally, new = count_batch(loaded[user], mark.position, ids)
+            if new:
+                changed[user] = tally
+        if self.max_length:
+            trimmed = call_all_chunks(
+                lambda group: [self._trim_marked(u, loaded[u], changed[u]) for u in group],
+                list(changed),
+                1,
+            )
+            changed = dict(pair for part in trimmed for pair in part)
+        puts = self.counters.save_tallies(changed, mark.writer)
+        table = self.counters.table
+        run_all(lambda batch: self.batcher.write(table, batch), puts)
+
+    def _trim_marked(self, user: str, before: Tally, after: Tally) -> tuple[str, Tally]:
+        """Trim ``user`` to the maximum; the writer's row takes the deletions."""
+        excess = self.counters.total(user) - before.count + after.count - self.max_length
+        deleted = self._delete_oldest(user, excess)
+        return user, Tally(after.count - deleted, after.through, after.guard)
 
     def _trim(self, user: str, excess: int) -> None:
         """Delete the ``excess`` oldest rows: one short Query from the old end, no scan.
@@ -148,11 +207,14 @@ class DynamoBackend(abc.ABC):
         so two concurrent trimmers that pick the same row decrement the counter
         once between them.
         """
+        self.counters.add(user, -self._delete_oldest(user, excess))
+
+    def _delete_oldest(self, user: str, excess: int) -> int:
+        """Delete up to ``excess`` oldest rows; how many this call really removed."""
         if excess <= 0:
-            return
+            return 0
         oldest = self.read_keys(user, ReadWindow(limit=excess, newest_first=False))
-        deleted = sum(1 for key in oldest if self._delete_row(user, key))
-        self.counters.add(user, -deleted)
+        return sum(1 for key in oldest if self._delete_row(user, key))
 
     def _delete_row(self, user: str, key: str) -> bool:
         response = self.client.delete_item(

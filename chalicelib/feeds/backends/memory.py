@@ -11,8 +11,8 @@ import bisect
 import threading
 from collections.abc import Iterable, Sequence
 
-from chalicelib.feeds.items import StreamItem
-from chalicelib.feeds.protocol import BroadcastJob, ReadWindow, UserPage
+from chalicelib.feeds.items import BatchMark, StreamItem
+from chalicelib.feeds.protocol import Addition, BroadcastJob, ReadWindow, UserPage
 from chalicelib.settings import Settings
 
 
@@ -31,16 +31,21 @@ class MemoryBackend:
 
     # FeedBackend
     def add(self, users: Sequence[str], item: StreamItem) -> None:
-        key = item.sort_key
+        self.add_many([Addition(item, users)])
+
+    # SupportsAddMany
+    def add_many(self, additions: Sequence[Addition], mark: BatchMark | None = None) -> None:
         with self._lock:
-            for user in users:
-                items = self._items.setdefault(user, {})
-                if key in items:
-                    continue  # a retried add: already there, already counted
-                keys = self._keys.setdefault(user, [])
-                bisect.insort(keys, key)
-                items[key] = item
-                self._trim(user)
+            for addition in additions:
+                key = addition.item.sort_key
+                for user in addition.users:
+                    items = self._items.setdefault(user, {})
+                    if key in items:
+                        continue  # a retried add: already there, already counted
+                    keys = self._keys.setdefault(user, [])
+                    bisect.insort(keys, key)
+                    items[key] = addition.item
+                    self._trim(user)
 
     def count(self, user: str) -> int:
         with self._lock:
