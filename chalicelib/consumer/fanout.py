@@ -10,7 +10,7 @@ ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Final
@@ -19,7 +19,7 @@ from urllib.parse import quote
 from chalicelib.consumer.parsing import TweetSource
 from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.consumer.tweetmodel import tweet_time
-from chalicelib.feeds import Feeds
+from chalicelib.feeds import BatchMark, Delivery, Feeds
 
 #: The text's share of the feeds' 16 KB content limit (the rest is markup and names).
 MAX_TEXT_BYTES: Final = 12 * 1024
@@ -57,25 +57,34 @@ def feed_content(source: TweetSource) -> str:
     )
 
 
+def delivery(
+    source: TweetSource,
+    lookup: SubscriberLookup,
+    terms: Iterable[str],
+    already: Iterable[str] = (),
+) -> Delivery:
+    """``source`` for every subscriber of ``terms`` (not of ``already``), read lazily."""
+    return Delivery(
+        lookup.recipients(terms, exclude=already),
+        feed_content(source),
+        tweet_time(source),
+        item_id(source.tweet_id),
+    )
+
+
 @dataclass
 class FanOut:
     """Deliver tweets to their terms' subscribers through ``chalicelib.feeds``."""
 
     feeds: Feeds
 
-    def deliver(
-        self,
-        source: TweetSource,
-        lookup: SubscriberLookup,
-        terms: Iterable[str],
-        already: Iterable[str] = (),
-    ) -> int:
-        """Add ``source`` to every subscriber of ``terms`` (not of ``already``); how many."""
-        recipients = lookup.recipients(terms, exclude=already)
-        result = self.feeds.add_stream_item(
-            recipients, feed_content(source), tweet_time(source), item_id=item_id(source.tweet_id)
-        )
-        return result.recipients
+    def deliver(self, deliveries: Sequence[Delivery], mark: BatchMark) -> list[int]:
+        """Add every delivery in one batch; how many feeds each reached.
+
+        ``mark`` names the shard and the chunk's place in it, so a redone
+        chunk counts nothing twice (see ``chalicelib.feeds.tally``).
+        """
+        return [r.recipients for r in self.feeds.add_stream_items(deliveries, mark=mark)]
 
 
 def _field(user: dict[str, object], key: str) -> str | None:

@@ -19,8 +19,10 @@ from chalicelib.consumer.quarantine import RecordRef
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.subscribers import CACHE_LIMIT, PAGE_SIZE, SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
-from chalicelib.feeds import Feeds, StreamItem
+from chalicelib.feeds import BatchMark, Feeds, StreamItem
 from chalicelib.feeds.backends.fanout import FanoutBackend
+from chalicelib.feeds.protocol import Addition
+from chalicelib.feeds.service import BATCH_ROWS
 from chalicelib.settings import Settings
 from chalicelib.telemetry import names
 from tests.consumer.conftest import emf_counts, feed, invoke, subscribe
@@ -138,8 +140,8 @@ def test_subscribers_are_read_once_per_invocation(consumer: Consumer) -> None:
 
 
 class Observed:
-    """The real feed backend, observed: each write's size and how far the subscriber read had
-    got; on cue, one write stores half its recipients and then dies (a crash mid fan-out)."""
+    """The real feed backend, observed: each batch's rows and how far the subscriber read had
+    got; on cue, one batch stores half its additions and then dies (a crash mid fan-out)."""
 
     def __init__(self, inner: FanoutBackend, lookups: list[SubscriberLookup]) -> None:
         self.inner = inner
@@ -148,11 +150,15 @@ class Observed:
         self.crash_on: int | None = None
 
     def add(self, users: Sequence[str], item: StreamItem) -> None:
-        self.writes.append((len(users), self.lookups[-1].pages_read))
+        raise AssertionError("the consumer adds in batches")
+
+    def add_many(self, additions: Sequence[Addition], mark: BatchMark | None = None) -> None:
+        assert mark is not None, "the consumer marks its batches"
+        self.writes.append((sum(len(a.users) for a in additions), self.lookups[-1].pages_read))
         if len(self.writes) == self.crash_on:
-            self.inner.add(users[: len(users) // 2], item)
+            self.inner.add_many(additions[: len(additions) // 2], mark)
             raise ConnectionError("injected: the function died mid fan-out")
-        self.inner.add(users, item)
+        self.inner.add_many(additions, mark)
 
     def count(self, user: str) -> int:
         return self.inner.count(user)
@@ -181,7 +187,7 @@ def test_ten_thousand_subscribers_each_get_one_item_through_the_real_feeds(
     consumer.new_lookup = new_lookup
     line = Lines().line(["big", "small"])
     event = kinesis_event([record([line])])
-    backend.crash_on = 3  # 1,250 items written, then the function dies
+    backend.crash_on = 1  # 2,500 items written, then the function dies
     runtime.install(consumer)
     try:
         assert invoke(event)["batchItemFailures"]
@@ -192,13 +198,13 @@ def test_ten_thousand_subscribers_each_get_one_item_through_the_real_feeds(
     finally:
         runtime.install(None)
 
-    # Streamed: chunks of at most 500. The first is written after the prefetch (which
-    # stops reading "big" past the cache limit and caches "small") and one page of "big":
-    # long before the term's 10 pages are all read.
-    assert first_try == 3 and redone - first_try == subscribers // 500
-    assert all(size <= 500 for size, _ in backend.writes)
+    # Streamed: batches of at most BATCH_ROWS. The first is written after the prefetch
+    # (which stops reading "big" past the cache limit and caches "small") and the pages
+    # of "big" that fill it: before the term's 10 pages are all read.
+    assert first_try == 1 and redone - first_try == subscribers // BATCH_ROWS
+    assert all(size <= BATCH_ROWS for size, _ in backend.writes)
     prefetched = (CACHE_LIMIT // PAGE_SIZE + 1) + 1
-    assert backend.writes[first_try][1] == prefetched + 1 < subscribers // PAGE_SIZE
+    assert backend.writes[first_try][1] < prefetched + subscribers // PAGE_SIZE
     assert lookups[1].pages_read >= subscribers // 1000
     assert len(backend.writes) == redone  # the redelivery wrote nothing
     # Every subscriber holds exactly one item, the tweet's, counted once despite the rewrite.
@@ -226,7 +232,8 @@ def _feed_tables(backend: FanoutBackend) -> tuple[dict[str, list[tuple[str, str]
     table = str(backend.models.feed_counters.Meta.table_name)
     for page in client.get_paginator("scan").paginate(TableName=table):
         for row in page["Items"]:
-            counters[row["user_id"]["S"]] = int(row["item_count"]["N"])
+            user = row["user_id"]["S"]  # the sum of the user's counter rows
+            counters[user] = counters.get(user, 0) + int(row["item_count"]["N"])
     return rows, counters
 
 

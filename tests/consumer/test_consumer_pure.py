@@ -188,3 +188,16 @@ def test_the_mapping_is_what_the_cdk_app_needs() -> None:
     assert properties["DestinationConfig"] == {"OnFailure": {"Destination": "arn:queue"}}
     assert properties["MaximumRetryAttempts"] == MAPPING.maximum_retry_attempts
     assert MAPPING.record_max_attempts <= MAPPING.maximum_retry_attempts
+
+
+def test_batch_marks_follow_the_shard_order_of_records_and_chunks() -> None:
+    from chalicelib.consumer.quarantine import RecordRef
+    from chalicelib.consumer.service import batch_mark
+
+    sequences = ["9", "10", "49590338271490256608559692538361571095921575989136588898", "99" * 30]
+    marks = [batch_mark(RecordRef("arn", "shardId-1", seq), chunk) for seq in sequences
+             for chunk in (0, 1, 12)]  # fmt: skip
+    assert [m.position for m in marks] == sorted(m.position for m in marks)
+    assert len({m.position for m in marks}) == len(marks)
+    assert {m.writer for m in marks} == {"shardId-1"}
+    assert batch_mark(RecordRef("arn", "shardId-1", "10"), 1) == marks[4]
