@@ -1,7 +1,7 @@
 """Figure 4: feeds: page reads, a 10,000-recipient fan-out, paging a 100,000-item feed.
 
 Runs on the ``fanout`` and ``shared`` backends, alternating, on fresh stages.
-Items carry the consumer's real content (``feed_content`` of corpus tweets,
+Items carry the consumer's real content (``feed_card`` of corpus tweets,
 about 600 bytes of HTML), so read capacity is what a feed of tweets costs.
 Big feeds are bulk-loaded with ``import_items`` (not timed) so the time is the
 reading. Requests and capacity come from ``bench.capacity`` hooks on the
@@ -18,7 +18,7 @@ from typing import Final
 from bench.capacity import DynamoMeter, Tally, find_clients
 from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median, metered
-from chalicelib.consumer.fanout import feed_content
+from chalicelib.consumer.fanout import feed_card
 from chalicelib.consumer.parsing import parse_entries
 from chalicelib.feeds import Feeds, StreamItem
 from chalicelib.records import Entry
@@ -35,7 +35,7 @@ SMALL_FEED: Final = 300
 def contents(lines: list[bytes], count: int) -> list[str]:
     """``count`` feed item contents made from corpus tweets, as the consumer makes them."""
     parsed = parse_entries([Entry(0, line) for line in lines[:count]], capture_retweets=False)
-    return [feed_content(tweet) for tweet in parsed.tweets]
+    return [feed_card(tweet) for tweet in parsed.tweets]
 
 
 def items(texts: list[str], count: int, prefix: str) -> Iterator[StreamItem]:

@@ -145,16 +145,19 @@ class ControlRecord(Model):
 
 
 class FeedItemModel(Model):
-    """`fanout` backend: a recipient's copy of a feed item."""
+    """`fanout` backend: a recipient's copy of a feed item.
+
+    Lean: ``sk`` holds the item's time and id, so a row is the key and the
+    content (rows written before 2026-12-04 also repeat ``item_id`` and
+    ``created_at``; reads ignore them).
+    """
 
     class Meta:
         table_name = resources.FEEDS.logical
 
     user_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    item_id = UnicodeAttribute()
     content = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
 
 
 class FeedMessageModel(Model):
@@ -169,14 +172,16 @@ class FeedMessageModel(Model):
 
 
 class FeedIndexModel(Model):
-    """`shared` backend: a recipient's pointer to a feed message."""
+    """`shared` backend: a recipient's pointer to a feed message: the key alone.
+
+    ``sk`` ends with the message's item id (older rows also repeat it as ``item_id``).
+    """
 
     class Meta:
         table_name = resources.FEED_INDEX.logical
 
     user_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    item_id = UnicodeAttribute()
 
 
 class FeedCounterModel(Model):

@@ -11,6 +11,7 @@ from botocore.config import Config
 from chalicelib import aws
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
+from chalicelib.streamer import botodata
 from chalicelib.streamer.file_sink import FileSink
 from chalicelib.streamer.kinesis_sink import KinesisSink
 from chalicelib.streamer.pipeline import Pipeline, Sink
@@ -28,6 +29,8 @@ def make_sink(
     """A file sink for ``--to-file``, else Kinesis with a spool under local_dir."""
     if to_file is not None:
         return FileSink(to_file, capture_retweets=capture_retweets), None
+    # The streamer process: every botocore session made from here on shares one data loader.
+    botodata.share_loader()
     spool = Spool(Path(settings.local_dir) / "spool")
     client = aws.new_client(settings, "kinesis", SHIPPER_CONFIG)
     return KinesisSink(client, settings.kinesis_stream, spool), spool

@@ -13,15 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
 from chalicelib.streamer import lines
 from chalicelib.streamer.pipeline import Pipeline
 
@@ -42,6 +33,16 @@ def replay(source: str, pipeline: Pipeline, *, progress: bool | None = None) -> 
     with path.open("rb") as handle:
         if not show:
             return _feed(handle, pipeline, Replay())
+        # Imported here: the live streamer imports this module but never shows a bar.
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         columns = (
             TextColumn("replaying {task.description}"),
             BarColumn(),

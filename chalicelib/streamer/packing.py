@@ -19,9 +19,15 @@ class Limits:
     #: Kinesis's cap, so a record can never be refused for size.
     record_body_bytes: int = 900 * 1024
     record_entries: int = 2000
-    #: PutRecords caps: 500 records and 5 MiB per call.
+    #: Records per PutRecords call (Kinesis's cap is 500).
     batch_records: int = 500
-    batch_bytes: int = 5 * 1024 * 1024 - 64 * 1024
+    #: Bytes per PutRecords call. Kinesis takes 5 MiB, but botocore holds about
+    #: four copies of a call's payload at once (the base64 of each record, the
+    #: JSON text, its encoded body), and the shipper and the spool's replayer
+    #: may both be putting: 5 MiB calls cost the streamer ~40 MiB in a burst
+    #: (figure 6). 1 MiB is what one shard takes per second, and a record of
+    #: up to 1 MiB always goes (alone, if need be).
+    batch_bytes: int = 1024 * 1024
     #: Longest time a received line may wait before it is shipped.
     linger_s: float = 0.5
     compression_level: int = 6

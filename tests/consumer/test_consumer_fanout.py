@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from chalicelib import resources
+from chalicelib import cards, resources
 from chalicelib.consumer import runtime
 from chalicelib.consumer.quarantine import RecordRef
 from chalicelib.consumer.service import Consumer
@@ -66,7 +66,7 @@ def test_one_subscriber_gets_one_item_with_author_text_and_link(consumer: Consum
     author = tweet["includes"]["users"][0]
     assert item.id == f"tweet:{tweet_id(line)}"
     assert item.created_at == datetime.fromisoformat(tweet["data"]["created_at"])
-    seen = markup(item.content)
+    seen = markup(cards.render(item.id, item.content))
     assert f"@{author['username']}" in seen.text
     assert ("href", f"https://x.com/{author['username']}/status/{tweet_id(line)}") in (
         seen.attributes
@@ -81,7 +81,7 @@ def test_hostile_text_and_names_are_escaped(consumer: Consumer) -> None:
     invoke(kinesis_event([record([line])]))
 
     [item] = feed(consumer.fanout.feeds, "alice")
-    seen = markup(item.content)
+    seen = markup(cards.render(item.id, item.content))
     assert set(seen.tags) <= {"article", "header", "span", "a", "p", "br"}
     assert not [name for name, _ in seen.attributes if name.startswith("on")]
     shown = "".join(seen.text)
@@ -210,7 +210,8 @@ def test_ten_thousand_subscribers_each_get_one_item_through_the_real_feeds(
     # Every subscriber holds exactly one item, the tweet's, counted once despite the rewrite.
     expected_id = f"tweet:{tweet_id(line)}"
     [sample] = feed(consumer.fanout.feeds, "user-00042")
-    assert sample.id == expected_id and f"/status/{tweet_id(line)}" in sample.content
+    assert sample.id == expected_id
+    assert f"/status/{tweet_id(line)}" in cards.render(sample.id, sample.content)
     rows, counters = _feed_tables(default.backend)
     assert sorted(rows) == users
     assert all(found == [(expected_id, sample.content)] for found in rows.values())
@@ -226,7 +227,7 @@ def _feed_tables(backend: FanoutBackend) -> tuple[dict[str, list[tuple[str, str]
     rows: dict[str, list[tuple[str, str]]] = {}
     for page in client.get_paginator("scan").paginate(TableName=backend.rows_table):
         for row in page["Items"]:
-            item = (row["item_id"]["S"], row["content"]["S"])
+            item = (row["sk"]["S"].split("#", 1)[1], row["content"]["S"])
             rows.setdefault(row["user_id"]["S"], []).append(item)
     counters: dict[str, int] = {}
     table = str(backend.models.feed_counters.Meta.table_name)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from chalicelib import cards
 from chalicelib.consumer.events import on_failure_message, outcome
-from chalicelib.consumer.fanout import feed_content, item_id, text_html
+from chalicelib.consumer.fanout import feed_card
 from chalicelib.consumer.mapping import MAPPING, stream_name
 from chalicelib.consumer.parsing import TweetSource, parse_entries
 from chalicelib.consumer.store import timeline_key
@@ -87,18 +88,49 @@ def test_recipients_merge_sorted_streams_once_each() -> None:
     assert list(difference(iter("abc"), iter(""))) == list("abc")
 
 
-def test_item_ids_and_content_are_stable_and_fit_the_feeds() -> None:
+def test_item_ids_and_cards_are_stable_and_fit_the_feeds() -> None:
     line = orjson.loads(Lines().line())
-    line["data"]["text"] = "é<" * 20_000  # far over the 16 KB limit once escaped
+    line["data"]["text"] = "é<" * 20_000  # far over the 16 KB limit
     source = TweetSource(line["data"], line, orjson.dumps(line), frozenset(), 0)
-    content = feed_content(source)
-    assert content == feed_content(source)  # a retry writes the same content
+    content = feed_card(source)
+    assert content == feed_card(source)  # a retry writes the same content
     assert check_content(content) == content
     assert len(content.encode()) <= MAX_CONTENT_BYTES
-    assert item_id("123") == "tweet:123"
-    assert text_html("a\nb<", 100) == "a<br>b&lt;"
-    assert text_html("x" * 50, 20).endswith("…")
-    assert len(text_html("x" * 50, 20).encode()) <= 20
+    assert cards.item_id("123") == "tweet:123"
+    html = cards.render("tweet:123", content)
+    assert html.startswith('<article class="tweet" data-tweet-id="123">')
+    assert "é&lt;é&lt;" in html and html.count("…") == 1
+
+
+def test_a_card_is_the_tweets_plain_fields_in_few_bytes() -> None:
+    line = orjson.loads(Lines().line(text="hi\nthere"))
+    source = TweetSource(line["data"], line, orjson.dumps(line), frozenset(), 0)
+    author = line["includes"]["users"][0]
+    card = orjson.loads(feed_card(source))
+    assert card == {
+        "a": line["data"]["author_id"],
+        "u": author["username"],
+        "n": author["name"],
+        "t": "hi\nthere",
+    }
+    html = cards.render("tweet:9", feed_card(source))
+    assert "hi<br>there" in html
+    assert f'href="https://x.com/{author["username"]}/status/9"' in html
+
+
+def test_content_that_is_not_a_card_is_shown_as_stored() -> None:
+    for item, content in [
+        ("0193abc", '{"t": "an API item that looks like a card"}'),
+        ("tweet:1", "<b>plain HTML</b>"),
+        ("tweet:1", "{not json"),
+        ("tweet:1", '{"u": "no text"}'),
+        ("tweet:1", "[1, 2]"),
+    ]:
+        assert cards.render(item, content) == content
+    nameless = cards.render("tweet:5", cards.encode("42", None, None, "<x>"))
+    assert '<span class="author">user 42</span>' in nameless and "&lt;x&gt;" in nameless
+    assert "https://x.com/i/web/status/5" in nameless
+    assert cards.clip("x" * 50, 20).endswith("…") and len(cards.clip("x" * 50, 20).encode()) <= 20
 
 
 def test_tweet_time_falls_back_to_the_snowflake_then_to_arrival() -> None:

@@ -25,7 +25,7 @@ from chalicelib.feeds.inputs import check_content, check_limit, user_chunks
 from chalicelib.feeds.keys import check_item_id, new_item_id, sort_key, split_sort_key
 from chalicelib.feeds.planning import CHEAP_SKIP, ReadPlan, needs_total, plan_read
 from chalicelib.feeds.times import format_time, model_time, parse_time, to_utc
-from chalicelib.models.definitions import FeedItemModel
+from chalicelib.models.definitions import FeedMessageModel
 from chalicelib.settings import Settings
 
 TIMES = [
@@ -49,7 +49,7 @@ def test_text_order_of_timestamps_is_time_order() -> None:
 
 
 def test_stored_time_text_matches_pynamodb() -> None:
-    attribute = FeedItemModel.created_at
+    attribute = FeedMessageModel.created_at
     for t in TIMES:
         assert model_time(t) == attribute.serialize(t)  # type: ignore[no-untyped-call]
 
@@ -239,13 +239,9 @@ def test_hand_built_rows_equal_what_the_models_would_write() -> None:
     fanout, shared = FanoutBackend(settings), SharedBackend(settings)
     key = item.sort_key
     assert fanout.rows(["alice"], item) == [
-        fanout.models.feed_items(
-            "alice", sk=key, item_id="abc", content=item.content, created_at=item.created_at
-        ).serialize()
+        fanout.models.feed_items("alice", sk=key, content=item.content).serialize()
     ]
-    assert shared.rows(["alice"], item) == [
-        shared.models.feed_index("alice", sk=key, item_id="abc").serialize()
-    ]
+    assert shared.rows(["alice"], item) == [shared.models.feed_index("alice", sk=key).serialize()]
     assert (
         shared._message(item)
         == shared.models.feed_messages(

@@ -53,11 +53,9 @@ def _samples(m: Models) -> dict[str, Callable[[], Model]]:
             data={"holder": "host-1", "n": [1, 2]},
             updated_at=NOW,
         ),
-        "feed_items": lambda: m.feed_items(
-            "alice", sk="00001#i1", item_id="i1", content="<b>☃</b>", created_at=NOW
-        ),
+        "feed_items": lambda: m.feed_items("alice", sk="00001#i1", content="<b>☃</b>"),
         "feed_messages": lambda: m.feed_messages("i1", content="hello", created_at=NOW),
-        "feed_index": lambda: m.feed_index("alice", sk="00001#i1", item_id="i1"),
+        "feed_index": lambda: m.feed_index("alice", sk="00001#i1"),
         "feed_counters": lambda: m.feed_counters(
             "alice", feed="fanout", item_count=3, recent_ids=["i1"]
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib import subscriptions, terms
+from chalicelib import cards, subscriptions, terms
 from chalicelib.api.access import resolve_user
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.users import (
@@ -69,7 +69,10 @@ def unsubscribe(call: Call) -> Reply[Subscription]:
 def read_feed(call: Call) -> Reply[FeedPage]:
     query = call.query_as(FeedQuery)
     page = call.runtime.feeds.page(_user(call), query.limit, query.cursor)
-    items = [FeedItem(id=i.id, content=i.content, created_at=i.created_at) for i in page.items]
+    items = [
+        FeedItem(id=i.id, content=cards.render(i.id, i.content), created_at=i.created_at)
+        for i in page.items
+    ]
     return Reply(FeedPage(items=items, next_cursor=page.next_cursor))
 
 

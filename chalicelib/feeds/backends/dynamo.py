@@ -143,11 +143,11 @@ class DynamoBackend(abc.ABC):
         return self.counters.get(user)
 
     def read(self, user: str, window: ReadWindow) -> list[StreamItem]:
-        return self.hydrate(self._query(user, window, self.row_projection()))
+        return self.hydrate(self._query(user, window, self.row_projection(), consistent=False))
 
     # SupportsKeys
     def read_keys(self, user: str, window: ReadWindow) -> list[str]:
-        return [row["sk"]["S"] for row in self._query(user, window, "#s")]
+        return [row["sk"]["S"] for row in self._query(user, window, "#s", consistent=False)]
 
     # SupportsImport
     def import_items(self, user: str, items: Iterable[StreamItem]) -> int:
@@ -213,7 +213,8 @@ class DynamoBackend(abc.ABC):
         """Delete up to ``excess`` oldest rows; how many this call really removed."""
         if excess <= 0:
             return 0
-        oldest = self.read_keys(user, ReadWindow(limit=excess, newest_first=False))
+        window = ReadWindow(limit=excess, newest_first=False)
+        oldest = [row["sk"]["S"] for row in self._query(user, window, "#s", consistent=True)]
         return sum(1 for key in oldest if self._delete_row(user, key))
 
     def _delete_row(self, user: str, key: str) -> bool:
@@ -224,7 +225,11 @@ class DynamoBackend(abc.ABC):
         )
         return bool(response.get("Attributes"))
 
-    def _query(self, user: str, window: ReadWindow, projection: str | None) -> list[RawItem]:
+    def _query(
+        self, user: str, window: ReadWindow, projection: str | None, *, consistent: bool
+    ) -> list[RawItem]:
+        """Rows in the window. Pages read eventually consistent (half the RCU); a trim
+        reads strongly, so it sees the rows just written."""
         names = {"#u": "user_id"}
         values: dict[str, Any] = {":u": {"S": user}}
         condition = "#u = :u"
@@ -239,7 +244,7 @@ class DynamoBackend(abc.ABC):
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ScanIndexForward": not window.newest_first,
-            "ConsistentRead": True,
+            "ConsistentRead": consistent,
         }
         if projection:
             request["ProjectionExpression"] = projection

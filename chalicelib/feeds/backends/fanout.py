@@ -13,11 +13,10 @@ from chalicelib.feeds.backends.batching import RawItem
 from chalicelib.feeds.backends.dynamo import DynamoBackend
 from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.keys import split_sort_key
-from chalicelib.feeds.times import model_time
 
 
 class FanoutBackend(DynamoBackend):
-    """Rows in the ``feeds`` table: ``(user_id, sk) → item_id, content, created_at``."""
+    """Rows in the ``feeds`` table: ``(user_id, sk) → content``; ``sk`` has the time and id."""
 
     feed = "fanout"
 
@@ -29,12 +28,7 @@ class FanoutBackend(DynamoBackend):
         """Nothing: every row carries the whole item."""
 
     def row_attributes(self, item: StreamItem) -> RawItem:
-        return {
-            "sk": {"S": item.sort_key},
-            "item_id": {"S": item.id},
-            "content": {"S": item.content},
-            "created_at": {"S": model_time(item.created_at)},
-        }
+        return {"sk": {"S": item.sort_key}, "content": {"S": item.content}}
 
     def hydrate(self, rows: list[RawItem]) -> list[StreamItem]:
         items = []

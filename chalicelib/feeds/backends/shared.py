@@ -54,7 +54,7 @@ class SharedBackend(DynamoBackend):
         )
 
     def row_attributes(self, item: StreamItem) -> RawItem:
-        return {"sk": {"S": item.sort_key}, "item_id": {"S": item.id}}
+        return {"sk": {"S": item.sort_key}}
 
     def row_projection(self) -> str | None:
         return "#s"
