@@ -7,6 +7,7 @@ lines waiting in memory never exceed ``max_pending_bytes``.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -29,9 +30,12 @@ class FakeKinesis:
         self.delay = delay
         self.down = threading.Event()
         self.data: list[bytes] = []
+        #: Bytes of record data per PutRecords call, in call order.
+        self.calls: list[int] = []
 
     def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
         time.sleep(self.delay)
+        self.calls.append(sum(len(r["Data"]) for r in Records))
         if self.down.is_set():
             return {"Records": [{"ErrorCode": "InternalFailure", "ErrorMessage": "down"}
                                 for _ in Records]}  # fmt: skip
@@ -110,3 +114,33 @@ def test_kinesis_down_with_a_full_inbox_spools_at_once_and_loses_nothing(tmp_pat
     assert sink.stats.spooled > 0
     assert shipped(client) == sent
     assert not spool
+
+
+def incompressible(n: int, size: int = 3000) -> list[Entry]:
+    """Lines zlib cannot shrink much, so records and calls fill by bytes."""
+    return [Entry(i, b'{"data":{"id":"%d","text":"%s"}}' % (i, os.urandom(size).hex().encode()))
+            for i in range(n)]  # fmt: skip
+
+
+def test_put_records_calls_stay_within_the_call_budget(tmp_path: Path) -> None:
+    """botocore holds several copies of a call's payload: calls stay at ``batch_bytes``.
+
+    Half the lines go straight to Kinesis, then Kinesis slows down, so lines
+    pile up and (usually) go through the spool's replayer: both paths keep to
+    the budget, and every line arrives once, in order.
+    """
+    limits = Limits()
+    client = FakeKinesis()
+    spool = Spool(tmp_path)
+    sink = KinesisSink(client, "s", spool, max_pending_bytes=4 * 1024 * 1024)
+    sent = incompressible(3_000)
+
+    def slow_down(index: int) -> None:
+        if index == 1_500:
+            client.delay = 0.2
+
+    run(sink, sent, slow_down)
+    assert shipped(client) == sent
+    assert not spool
+    assert len(client.calls) > 5
+    assert max(client.calls) <= limits.batch_bytes
