@@ -37,6 +37,7 @@ FIGURES = {
     "2": "bench.shipping",
     "3": "bench.consumer_cost",
     "3b": "bench.latency",
+    "3c": "bench.delivery",
     "4": "bench.feeds_bench",
     "1": "bench.streamer_throughput",
     "6": "bench.memory",
