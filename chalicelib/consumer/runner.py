@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,11 @@ from chalicelib.consumer.shards import Invoke, Pacing, ShardStats, ShardWorker, 
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: How often a shard that just returned records is polled again: Kinesis allows
+#: five GetRecords calls a second per shard. From there an idle shard backs off,
+#: doubling, to the pacing's ``poll_interval``.
+BUSY_POLL_INTERVAL = 0.2
 
 
 class HandlerError(RuntimeError):
@@ -143,7 +148,7 @@ class Runner:
             for shard_id in ready:
                 if shard_id in threads:
                     continue
-                worker = ShardWorker(self.wiring, shard_id)
+                worker = ShardWorker(backing_off(self.wiring), shard_id)
                 report.shards[shard_id] = worker.stats
                 threads[shard_id] = threading.Thread(
                     target=_guard(worker.run, errors, self.stop_event, self.wake),
@@ -192,6 +197,41 @@ class Runner:
         done = {shard for shard, stats in report.shards.items() if stats.closed}
         done |= {s for s, c in self.wiring.checkpoints.all().items() if c.closed}
         return ready_shards(shards, done)
+
+
+def backing_off(wiring: Wiring) -> Wiring:
+    """One shard's wiring, whose poll interval follows what the shard returns."""
+    own = replace(wiring)
+    own.kinesis = BackOff(wiring.kinesis, own)
+    return own
+
+
+class BackOff:
+    """A shard's Kinesis client that sets its worker's poll interval after each read.
+
+    Records: poll again after ``BUSY_POLL_INTERVAL``, so a trickle of records
+    is picked up within a fraction of a second. Nothing: double the wait, up to
+    the configured ``poll_interval``, so an idle shard costs what it did.
+    Everything else is the client itself.
+    """
+
+    def __init__(self, kinesis: Any, wiring: Wiring) -> None:
+        self._kinesis = kinesis
+        self._wiring = wiring
+        self._slowest = wiring.pacing.poll_interval
+        self._fastest = min(BUSY_POLL_INTERVAL, self._slowest)
+        wiring.pacing = replace(wiring.pacing, poll_interval=self._fastest)
+
+    def get_records(self, **kwargs: Any) -> Any:
+        page = self._kinesis.get_records(**kwargs)
+        waited = self._wiring.pacing.poll_interval
+        wait = self._fastest if page.get("Records") else min(self._slowest, waited * 2)
+        if wait != waited:
+            self._wiring.pacing = replace(self._wiring.pacing, poll_interval=wait)
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kinesis, name)
 
 
 def ready_shards(shards: Iterable[dict[str, Any]], done: set[str]) -> set[str]:

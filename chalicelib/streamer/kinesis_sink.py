@@ -69,6 +69,8 @@ class KinesisSink:
         self._failing_since: float | None = None
         self._next_drain = 0.0
         self._seq = random.randrange(1 << 30)
+        #: The shipper's; the stream thread only reads its ``lingering`` hint.
+        self._packer = Packer(self.limits)
         self._thread = threading.Thread(target=self._run, name="kinesis-shipper", daemon=True)
         #: One replay of the spool at a time (the replayer's, or the shipper's at close).
         self._drain_lock = threading.Lock()
@@ -85,11 +87,13 @@ class KinesisSink:
         with self._cond:
             while self._full() and not self._closing:
                 self._cond.wait(0.1)
+            # A quiet stream ships at once: wake the shipper for a line into an empty inbox.
+            wake = not self._inbox and not self._packer.lingering
             if not self._inbox:
                 self._inbox_since = self.clock()
             self._inbox.append(entry)
             self._inbox_bytes += len(entry.line)
-            if len(self._inbox) >= self.limits.record_entries or self._behind():
+            if wake or len(self._inbox) >= self.limits.record_entries or self._behind():
                 self._cond.notify_all()
 
     def close(self, timeout: float = 20.0) -> None:
@@ -138,11 +142,11 @@ class KinesisSink:
 
     # -- the shipper thread ------------------------------------------------
     def _run(self) -> None:
-        packer = Packer(self.limits)
+        packer = self._packer
         while True:
             with self._cond:
                 if not self._closing and not self._inbox_due():
-                    self._cond.wait(min(0.05, self.limits.linger_s))
+                    self._cond.wait(self._wait_s())
                 taken, self._inbox = self._inbox, []
                 behind, self._inbox_bytes = self._behind(), 0
                 since, self._inbox_since = self._inbox_since, None
@@ -169,7 +173,15 @@ class KinesisSink:
         if not self._inbox or self._inbox_since is None:
             return False
         full = len(self._inbox) >= self.limits.record_entries
-        return full or self.clock() - self._inbox_since >= self.limits.linger_s
+        waited = self.clock() - self._inbox_since
+        return full or not self._packer.lingering or waited >= self.limits.linger_s
+
+    def _wait_s(self) -> float:
+        """How long the shipper may sleep: until the packer's record is due, 50 ms at most."""
+        now = self.clock()
+        due = self._packer.due_at(now)
+        cap = max(0.001, min(0.05, self.limits.linger_s))
+        return cap if due is None else min(cap, max(0.0, due - now))
 
     def _ship(self, ready: list[Sealed], *, behind: bool = False) -> None:
         """Put ``ready``; to the spool if it holds records or shipping fell behind.

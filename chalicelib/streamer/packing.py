@@ -2,7 +2,15 @@
 
 Pure bookkeeping, no I/O, so the limits that keep us inside Kinesis's quotas
 are tested without a server: a record stays under 1 MiB, a call under 500
-records and 5 MiB, and nothing waits longer than the linger time.
+records and 1 MiB, and nothing waits longer than the linger time.
+
+The linger adapts to the stream. While it is busy (``busy_entries`` lines
+within one linger time, 20 a second by default) entries wait up to
+``linger_s`` for company, so records stay full under load. While it is
+quiet, lingering would buy no batching and only add latency: what is pending
+is sealed at once, at most one record per ``min_gap_s``, so a quiet stream
+ships at most 20 records a second and a burst that starts while quiet is
+busy after its first few lines.
 """
 
 from __future__ import annotations
@@ -28,8 +36,13 @@ class Limits:
     #: (figure 6). 1 MiB is what one shard takes per second, and a record of
     #: up to 1 MiB always goes (alone, if need be).
     batch_bytes: int = 1024 * 1024
-    #: Longest time a received line may wait before it is shipped.
+    #: Longest time a received line may wait before it is shipped (when busy).
     linger_s: float = 0.5
+    #: Busy: this many entries arrived within the current or the previous
+    #: ``linger_s`` window. Quiet otherwise: records are sealed at once...
+    busy_entries: int = 10
+    #: ...but no sooner than this after the previous record.
+    min_gap_s: float = 0.05
     compression_level: int = 6
     #: A line longer than this cannot travel in a record and is rejected.
     max_line_bytes: int = 512 * 1024
@@ -51,9 +64,20 @@ class Packer:
     _entries: list[Entry] = field(default_factory=list)
     _body_bytes: int = 0
     first_at: float | None = None
+    #: When the last record was sealed (by the latest time seen then).
+    sealed_at: float | None = None
+    #: Whether the stream was busy when last looked at (read by other threads as a hint).
+    lingering: bool = False
+    _now: float = float("-inf")
+    _window_start: float | None = None
+    _window_entries: int = 0
+    _previous_entries: int = 0
 
     def add(self, entry: Entry, now: float) -> list[Sealed]:
         """Add one entry; returns records that became full (usually none)."""
+        self._tick(now)
+        self._window_entries += 1
+        self.lingering = self._busy()
         size = records.ENTRY_OVERHEAD + len(entry.line)
         done: list[Sealed] = []
         if self._entries and (
@@ -67,8 +91,36 @@ class Packer:
         self._body_bytes += size
         return done
 
+    def due_at(self, now: float) -> float | None:
+        """When what is pending must be sealed; None when nothing is pending."""
+        self._tick(now)
+        self.lingering = self._busy()
+        if self.first_at is None:
+            return None
+        latest = self.first_at + self.limits.linger_s
+        if self.lingering:
+            return latest
+        if self.sealed_at is None:
+            return self.first_at
+        return max(self.first_at, min(latest, self.sealed_at + self.limits.min_gap_s))
+
     def due(self, now: float) -> bool:
-        return self.first_at is not None and now - self.first_at >= self.limits.linger_s
+        at = self.due_at(now)
+        return at is not None and now >= at
+
+    def _tick(self, now: float) -> None:
+        """Move the arrival-count windows (each ``linger_s`` long) up to ``now``."""
+        self._now = max(self._now, now)
+        length = self.limits.linger_s
+        start = self._window_start
+        if start is None or now - start >= 2 * length:
+            self._window_start, self._previous_entries, self._window_entries = now, 0, 0
+        elif now - start >= length:
+            self._window_start = start + length
+            self._previous_entries, self._window_entries = self._window_entries, 0
+
+    def _busy(self) -> bool:
+        return max(self._window_entries, self._previous_entries) >= self.limits.busy_entries
 
     def cut(self) -> list[Sealed]:
         return [self._seal()] if self._entries else []
@@ -83,6 +135,7 @@ class Packer:
         self._entries = []
         self._body_bytes = 0
         self.first_at = None
+        self.sealed_at = self._now
         return sealed
 
 

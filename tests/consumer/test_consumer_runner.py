@@ -16,9 +16,9 @@ from chalicelib import aws
 from chalicelib.consumer import runtime
 from chalicelib.consumer.checkpoints import Checkpoints
 from chalicelib.consumer.mapping import MAPPING
-from chalicelib.consumer.runner import Runner
+from chalicelib.consumer.runner import BUSY_POLL_INTERVAL, BackOff, Runner, backing_off
 from chalicelib.consumer.service import Consumer
-from chalicelib.consumer.shards import Pacing
+from chalicelib.consumer.shards import Pacing, Wiring
 from chalicelib.localcloud import LocalCloud
 from chalicelib.localcloud.bootstrap import bootstrap
 from chalicelib.settings import Settings
@@ -293,3 +293,44 @@ def test_the_runner_keeps_looking_for_shards_while_kinesis_is_away(consumer: Con
     assert flaky.failures == 5
     assert errors == []
     assert recorder.delivered() == [a["SequenceNumber"] for a in answers]
+
+
+class Pages:
+    """GetRecords answers in order (records or none), and one other client call."""
+
+    def __init__(self, *pages: int) -> None:
+        self.pages = list(pages)
+
+    def get_records(self, **kwargs: Any) -> dict[str, Any]:
+        return {"Records": [{"SequenceNumber": str(i)} for i in range(self.pages.pop(0))]}
+
+    def get_shard_iterator(self, **kwargs: Any) -> dict[str, str]:
+        return {"ShardIterator": "it"}
+
+
+def wiring_with(kinesis: Any, poll_interval: float) -> Wiring:
+    return Wiring(kinesis=kinesis, stream="s", stream_arn="arn", region="us-east-1",
+                  checkpoints=None, dead_letters=None, invoke=lambda e, c: None,  # type: ignore[arg-type]
+                  context=lambda: None, mapping=MAPPING,  # type: ignore[arg-type,return-value]
+                  pacing=Pacing(poll_interval=poll_interval), stop=threading.Event())  # fmt: skip
+
+
+def test_a_shard_with_records_is_polled_fast_and_an_idle_one_backs_off() -> None:
+    shared = wiring_with(Pages(3, 0, 0, 0, 0, 1, 0), poll_interval=1.0)
+    own = backing_off(shared)
+    assert isinstance(own.kinesis, BackOff)
+    intervals = []
+    for _ in range(7):
+        own.kinesis.get_records(ShardIterator="it", Limit=10)
+        intervals.append(own.pacing.poll_interval)
+    assert intervals == [BUSY_POLL_INTERVAL, 0.4, 0.8, 1.0, 1.0, BUSY_POLL_INTERVAL, 0.4]
+    # Each shard paces itself: the runner's shared wiring keeps the configured interval.
+    assert shared.pacing.poll_interval == 1.0
+    assert own.kinesis.get_shard_iterator(StreamName="s")["ShardIterator"] == "it"
+
+
+def test_a_poll_interval_below_the_busy_one_is_kept() -> None:
+    own = backing_off(wiring_with(Pages(1, 0, 0), poll_interval=0.05))
+    for _ in range(3):
+        own.kinesis.get_records(ShardIterator="it", Limit=10)
+        assert own.pacing.poll_interval == 0.05
