@@ -32,7 +32,20 @@ class ReadWindow:
 
 
 @runtime_checkable
-class FeedBackend(Protocol):
+class FeedReader(Protocol):
+    """What reading a feed needs: a backend, or a merged view of several feeds."""
+
+    def count(self, user: str) -> int:
+        """How many items ``user``'s feed holds, in O(1): no counting scan."""
+        ...
+
+    def read(self, user: str, window: ReadWindow) -> list[StreamItem]:
+        """Up to ``window.limit`` items in the window's order; fewer only at the end."""
+        ...
+
+
+@runtime_checkable
+class FeedBackend(FeedReader, Protocol):
     """Storage of per-user feeds, ordered by ``StreamItem.sort_key``.
 
     Backends are built from settings: the loader calls ``Backend(settings)``.
@@ -46,14 +59,6 @@ class FeedBackend(Protocol):
         again after a crash or a timeout must not make a second copy nor count
         the item twice. With a maximum feed length, trim the oldest items.
         """
-        ...
-
-    def count(self, user: str) -> int:
-        """How many items ``user``'s feed holds, in O(1): no counting scan."""
-        ...
-
-    def read(self, user: str, window: ReadWindow) -> list[StreamItem]:
-        """Up to ``window.limit`` items in the window's order; fewer only at the end."""
         ...
 
 
@@ -96,6 +101,26 @@ class SupportsImport(Protocol):
     """
 
     def import_items(self, user: str, items: Iterable[StreamItem]) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pull:
+    """Another feed merged into a user's when it is read: ``feed``'s items from ``since`` on.
+
+    ``base`` is ``feed``'s count when the pull began: the items ``len()``
+    leaves out (see ``chalicelib.feeds.merging``).
+    """
+
+    feed: str
+    since: datetime
+    base: int = 0
+
+
+@runtime_checkable
+class PullDirectory(Protocol):
+    """Which feeds each user's reads merge in (hot terms' feeds, for streamfeed)."""
+
+    def pulls(self, user: str) -> list[Pull]: ...
 
 
 @dataclass(frozen=True, slots=True)

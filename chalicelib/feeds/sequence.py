@@ -23,7 +23,7 @@ from typing import Final, overload
 
 from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.planning import needs_total, plan_read
-from chalicelib.feeds.protocol import FeedBackend, ReadWindow, SupportsKeys
+from chalicelib.feeds.protocol import FeedReader, ReadWindow, SupportsKeys
 
 #: Items per request while iterating.
 ITER_PAGE: Final = 100
@@ -36,7 +36,7 @@ MAX_MARKS: Final = 1024
 class _Cursor:
     """State shared by a view and its slices: the backend, the user, the marks."""
 
-    def __init__(self, backend: FeedBackend, user: str) -> None:
+    def __init__(self, backend: FeedReader, user: str) -> None:
         self.backend = backend
         self.user = user
         self._marks: dict[int, str] = {}
@@ -86,7 +86,7 @@ class StreamItems(Sequence[StreamItem]):
 
     def __init__(
         self,
-        backend: FeedBackend,
+        backend: FeedReader,
         user: str,
         *,
         start: int = 0,
@@ -181,7 +181,11 @@ class StreamItems(Sequence[StreamItem]):
         if self._stop is not None:
             stop = min(stop, self._stop)
         marks = cursor.marks()
-        total = cursor.backend.count(self.user) if needs_total(start, stop, marks) else None
+        # A merged feed's count may run ahead of its items: never plan from the old end by it.
+        exact = getattr(cursor.backend, "counts_exactly", True)
+        total = (
+            cursor.backend.count(self.user) if exact and needs_total(start, stop, marks) else None
+        )
         plan = plan_read(start, stop, marks, total)
         if plan is None or plan.take is None:
             return []

@@ -26,10 +26,13 @@ from chalicelib.feeds.items import (
 )
 from chalicelib.feeds.keys import check_item_id, new_item_id
 from chalicelib.feeds.loading import load_backend
+from chalicelib.feeds.merging import MergedFeed
 from chalicelib.feeds.protocol import (
     Addition,
     FeedBackend,
+    FeedReader,
     JobStore,
+    PullDirectory,
     ReadWindow,
     SupportsAddMany,
     UserDirectory,
@@ -48,7 +51,9 @@ class Feeds:
     """Add to, read and page per-user feeds stored by ``backend``.
 
     ``users`` and ``jobs`` are only needed by ``broadcast``; when not given,
-    a backend that implements those protocols itself serves them.
+    a backend that implements those protocols itself serves them. With
+    ``pulls``, reads merge each user's feed with the feeds it pulls (hot
+    terms' feeds; see ``chalicelib.feeds.merging``).
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class Feeds:
         users: UserDirectory | None = None,
         jobs: JobStore | None = None,
         chunk_size: int = CHUNK_SIZE,
+        pulls: PullDirectory | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
@@ -69,16 +75,23 @@ class Feeds:
         self.users = users
         self.jobs = jobs
         self.chunk_size = chunk_size
+        self.pulls = pulls
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, chunk_size: int = CHUNK_SIZE) -> Feeds:
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        pulls: PullDirectory | None = None,
+    ) -> Feeds:
         """The configured backend; users and jobs in DynamoDB unless it serves them."""
         from chalicelib.feeds.backends.directory import DynamoJobStore, DynamoUserDirectory
 
         backend = load_backend(settings)
         users = backend if isinstance(backend, UserDirectory) else DynamoUserDirectory(settings)
         jobs = backend if isinstance(backend, JobStore) else DynamoJobStore(settings)
-        return cls(backend, users=users, jobs=jobs, chunk_size=chunk_size)
+        return cls(backend, users=users, jobs=jobs, chunk_size=chunk_size, pulls=pulls)
 
     def add_stream_item(
         self,
@@ -151,7 +164,16 @@ class Feeds:
 
     def get_stream_items(self, user: str) -> StreamItems:
         """``user``'s feed, newest first, lazy: see ``StreamItems``."""
-        return StreamItems(self.backend, check_user(user))
+        user = check_user(user)
+        return StreamItems(self._reader(user), user)
+
+    def own_count(self, user: str) -> int:
+        """The items stored in ``user``'s own feed, pulled feeds left out: O(1)."""
+        return self.backend.count(check_user(user))
+
+    def _reader(self, user: str) -> FeedReader:
+        pulls = self.pulls.pulls(user) if self.pulls is not None else []
+        return MergedFeed(self.backend, user, pulls) if pulls else self.backend
 
     def page(self, user: str, limit: int, cursor: str | None = None) -> Page:
         """Up to ``limit`` items older than ``cursor`` (newest first), and the next cursor.
@@ -162,7 +184,7 @@ class Feeds:
         user = check_user(user)
         limit = check_limit(limit)
         after = None if cursor is None else decode_cursor(user, cursor)
-        items = self.backend.read(user, ReadWindow(limit + 1, after))
+        items = self._reader(user).read(user, ReadWindow(limit + 1, after))
         more = len(items) > limit
         items = items[:limit]
         return Page(items, encode_cursor(user, items[-1].sort_key) if more else None)
