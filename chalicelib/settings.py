@@ -131,6 +131,20 @@ class Settings(BaseSettings):
     feed_max_length: int = Field(
         0, ge=0, description="Keep at most this many items per feed (0 = unlimited)."
     )
+    hot_term_subscribers: int = Field(
+        1000,
+        ge=0,
+        description="A term with this many subscribers turns hot: its tweets are stored once "
+        "and merged into its subscribers' feeds when read, instead of written into each. It "
+        "turns cold again below half of it (0: never hot).",
+    )
+    hot_term_lead_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="How far ahead a term turning hot or cold takes effect, so that every "
+        "consumer makes the same choice for every tweet.",
+    )
     local_dir: str = Field(
         ".streamfeed",
         min_length=1,

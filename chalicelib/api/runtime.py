@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
 from chalicelib.auth.config import load_auth_config
 from chalicelib.feeds import Feeds
+from chalicelib.hotterms import hot_pulls
 from chalicelib.settings import Settings, load_settings
 from chalicelib.terms import RuleChecker
 from chalicelib.terms.checkers import keyset_checkers
@@ -51,7 +52,7 @@ class Runtime:
     def feeds(self) -> Feeds:
         with self._lock:
             if self._feeds is None:
-                self._feeds = Feeds.from_settings(self.settings)
+                self._feeds = Feeds.from_settings(self.settings, pulls=hot_pulls(self.settings))
             return self._feeds
 
     def rule_checker(self) -> tuple[RuleChecker | None, str | None]:

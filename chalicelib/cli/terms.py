@@ -147,8 +147,10 @@ def subscriptions_add_command(user_id: str, term: str) -> None:
 
     def add(settings: Settings) -> subscriptions.Subscribed:
         term_id = _term_ref(settings, term).term_id
-        register = Feeds.from_settings(settings).register_users
-        return subscriptions.subscribe(settings, user_id, term_id, register)
+        feeds = Feeds.from_settings(settings)
+        return subscriptions.subscribe(
+            settings, user_id, term_id, feeds.register_users, feeds.own_count
+        )
 
     result = run(add)
     state = "subscribed" if result.created else "already subscribed"

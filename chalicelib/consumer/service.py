@@ -31,7 +31,7 @@ from typing import Final
 
 from chalicelib import aws, records, resources
 from chalicelib.consumer.attempts import AttemptCounter
-from chalicelib.consumer.fanout import FanOut, delivery
+from chalicelib.consumer.fanout import FanOut
 from chalicelib.consumer.mapping import MAPPING, EventSourceMapping
 from chalicelib.consumer.parsing import TweetSource, parse_entries
 from chalicelib.consumer.quarantine import DeadLetterQueue, RecordRef, dead_letter
@@ -42,6 +42,7 @@ from chalicelib.consumer.totals import ConsumerTotals
 from chalicelib.consumer.tweetmodel import load_shape, tweet_time
 from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import BatchMark, Feeds
+from chalicelib.hotterms import term_spans
 from chalicelib.records import RecordFormatError
 from chalicelib.settings import Settings
 
@@ -97,7 +98,7 @@ class Consumer:
                 settings.table_name(resources.TERM_TWEETS.logical),
                 load_shape(settings),
             ),
-            fanout=FanOut(feeds or Feeds.from_settings(settings)),
+            fanout=FanOut(feeds or Feeds.from_settings(settings), term_spans(settings, ddb)),
             dead_letters=DeadLetterQueue(aws.client(settings, "sqs"), settings.dead_letter_queue),
             attempts=AttemptCounter(ddb, control, settings.kinesis_stream),
             new_lookup=lambda: SubscriberLookup(ddb, subscriptions, index),
@@ -152,17 +153,9 @@ class Consumer:
             TimelineRow(term, tweet_time(t), t.tweet_id) for t, fresh, _ in grown for term in fresh
         ]
         self.store.add_timeline(rows)
-        lookup.prefetch(
-            [term for tweet in new for term in tweet.term_ids]
-            + [term for _, fresh, old in grown for term in fresh | old]
-        )
-        matched = [tweet for tweet in new if tweet.term_ids]
-        deliveries = [delivery(tweet, lookup, tweet.term_ids) for tweet in matched]
-        deliveries += [delivery(tweet, lookup, fresh, already=old) for tweet, fresh, old in grown]
-        counted = self.fanout.deliver(deliveries, mark)
-        reached = dict(zip((t.tweet_id for t in matched), counted, strict=False))
-        delivered = [reached.get(tweet.tweet_id, 0) for tweet in new]
-        redelivered = counted[len(matched) :]
+        plans = self.fanout.plan([(tweet, tweet.term_ids, frozenset()) for tweet in new] + grown)
+        counted = self.fanout.deliver_plans(plans, lookup, mark)
+        delivered, redelivered = counted[: len(new)], counted[len(new) :]
         # Counted as each row lands (see the module docstring): a failure before
         # a row means the tweet is redone in full and counted by the redo.
         done = list(zip(items, delivered, strict=True))

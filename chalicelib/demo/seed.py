@@ -72,11 +72,13 @@ def seed(settings: Settings, checkers: CheckerSource) -> SeedReport:
             created_terms += 1
         except DuplicateTerm:
             pass
-    register = Feeds.from_settings(settings).register_users
+    feeds = Feeds.from_settings(settings)
     created_subs = 0
     for user, values in DEMO_USERS.items():
         for value in values:
-            result = subscriptions.subscribe(settings, user, term_id(value), register)
+            result = subscriptions.subscribe(
+                settings, user, term_id(value), feeds.register_users, feeds.own_count
+            )
             created_subs += int(result.created)
     _mark(settings)
     return SeedReport(True, created_terms, created_subs)

@@ -40,6 +40,11 @@ class TermModel(Model):
     sync_state = UnicodeAttribute(default="pending")
     x_rule_id = UnicodeAttribute(null=True)
     sync_error = UnicodeAttribute(null=True)
+    #: Subscriptions to this term (kept by subscribe and unsubscribe).
+    subscribers = NumberAttribute(null=True)
+    #: When its tweets are pulled at read time: see ``chalicelib.hotterms.spans``.
+    hot_spans = ListAttribute(of=UnicodeAttribute, null=True)
+    spans_version = NumberAttribute(null=True)
 
 
 class KeySetModel(Model):
@@ -110,6 +115,8 @@ class SubscriptionModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     term_id = UnicodeAttribute(range_key=True)
     created_at = UTCDateTimeAttribute()
+    #: The term feed's count when subscribing: what the user's ``len()`` leaves out.
+    pull_base = NumberAttribute(null=True)
     by_term = SubscriptionsByTerm()
 
 

@@ -16,6 +16,7 @@ from typing import Final
 
 from pynamodb.exceptions import DeleteError, PutError
 
+from chalicelib.hotterms import term_feed, term_spans
 from chalicelib.models import SubscriptionModel, TermModel, bind_models
 from chalicelib.settings import Settings
 from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, SubscriptionNotFound
@@ -69,8 +70,18 @@ def list_with_terms(settings: Settings, user_id: str) -> list[Listed]:
     return [Listed(row, found.get(row.term_id)) for row in rows]
 
 
-def subscribe(settings: Settings, user_id: str, term_id: str, register: Registrar) -> Subscribed:
-    """Subscribe (idempotent: an existing subscription is returned with created=False)."""
+def subscribe(
+    settings: Settings,
+    user_id: str,
+    term_id: str,
+    register: Registrar,
+    feed_count: Callable[[str], int] | None = None,
+) -> Subscribed:
+    """Subscribe (idempotent: an existing subscription is returned with created=False).
+
+    ``feed_count`` (``Feeds.own_count``) reads the term's own feed, where its
+    tweets go while it is hot: what it held before is not this user's.
+    """
     check_user_id(user_id)
     term = get_term(settings, term_id)  # TermNotFound for an unknown term
     model = bind_models(settings).subscriptions
@@ -80,13 +91,15 @@ def subscribe(settings: Settings, user_id: str, term_id: str, register: Registra
     if model.count(user_id, consistent_read=True) >= MAX_SUBSCRIPTIONS:
         raise SubscriptionLimit(f"a user may have at most {MAX_SUBSCRIPTIONS} subscriptions")
     register([user_id])
-    row = model(user_id, term_id, created_at=datetime.now(UTC))
+    base = feed_count(term_feed(term_id)) if feed_count is not None else 0
+    row = model(user_id, term_id, created_at=datetime.now(UTC), pull_base=base)
     try:
         row.save(condition=model.user_id.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
         return Subscribed(model.get(user_id, term_id, consistent_read=True), False, term)
+    term_spans(settings).count_subscriber(term_id, +1)
     return Subscribed(row, True, term)
 
 
@@ -99,3 +112,4 @@ def unsubscribe(settings: Settings, user_id: str, term_id: str) -> None:
         if exc.cause_response_code == _CONDITION_FAILED:
             raise SubscriptionNotFound(f"{user_id!r} is not subscribed to {term_id!r}") from None
         raise
+    term_spans(settings).count_subscriber(term_id, -1)

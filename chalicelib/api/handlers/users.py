@@ -54,7 +54,11 @@ def add_subscription(call: Call) -> Reply[Subscription]:
 
 def _subscribe(call: Call, user: str, term_id: str) -> Reply[Subscription]:
     result = subscriptions.subscribe(
-        call.runtime.settings, user, term_id, call.runtime.feeds.register_users
+        call.runtime.settings,
+        user,
+        term_id,
+        call.runtime.feeds.register_users,
+        call.runtime.feeds.own_count,
     )
     location = {"Location": f"/users/{user}/subscriptions/{term_id}"}
     out = _present(result.subscription, result.term)
