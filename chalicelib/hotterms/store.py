@@ -155,8 +155,10 @@ class TermSpans:
             ":s": {"L": [{"S": text} for text in format_spans(spans)]},
             ":next": {"N": str(int(version or 0) + 1)},
         }
+        names = {"#s": "hot_spans", "#v": "spans_version"}
         if version is None:
             condition = "attribute_exists(#t) AND attribute_not_exists(#v)"
+            names["#t"] = "term_id"
         else:
             condition = "#v = :v"
             values[":v"] = {"N": version}
@@ -166,11 +168,7 @@ class TermSpans:
                 Key={"term_id": {"S": term_id}},
                 UpdateExpression="SET #s = :s, #v = :next",
                 ConditionExpression=condition,
-                ExpressionAttributeNames={
-                    "#s": "hot_spans",
-                    "#v": "spans_version",
-                    "#t": "term_id",
-                },
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
