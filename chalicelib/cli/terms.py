@@ -17,6 +17,7 @@ from chalicelib import subscriptions, terms
 from chalicelib.cli.errors import CliError
 from chalicelib.errors import ServiceError
 from chalicelib.feeds import Feeds
+from chalicelib.hotterms import is_hot_text
 from chalicelib.models import TermModel
 from chalicelib.settings import Settings, SettingsError, load_settings
 from chalicelib.terms.checkers import keyset_checkers
@@ -40,13 +41,17 @@ def term_json(term: TermModel) -> dict[str, object]:
         "sync_state": term.sync_state,
         "x_rule_id": term.x_rule_id,
         "sync_error": term.sync_error,
+        "subscribers": int(term.subscribers or 0),
+        "hot": is_hot_text(term.hot_spans),
     }
 
 
 def term_line(term: TermModel) -> str:
     state = term.sync_state + (f" ({term.sync_error})" if term.sync_error else "")
     flag = "on " if term.enabled else "off"
-    return f"{term.term_id}  {flag}  {state:<10}  {term.value}"
+    heat = "hot " if is_hot_text(term.hot_spans) else "    "
+    subscribers = f"{int(term.subscribers or 0):>7,} subs"
+    return f"{term.term_id}  {flag}  {state:<10}  {subscribers} {heat} {term.value}"
 
 
 @click.group("terms")

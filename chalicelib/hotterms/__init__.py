@@ -5,7 +5,7 @@ readers merge, and ``chalicelib.feeds.merging`` for the merge itself.
 """
 
 from chalicelib.hotterms.pulls import HotPulls, hot_pulls
-from chalicelib.hotterms.spans import Span, is_hot, is_pulled
+from chalicelib.hotterms.spans import Span, is_hot, is_hot_text, is_pulled
 from chalicelib.hotterms.store import FEED_PREFIX, TermSpans, term_feed, term_spans
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "TermSpans",
     "hot_pulls",
     "is_hot",
+    "is_hot_text",
     "is_pulled",
     "term_feed",
     "term_spans",

@@ -64,6 +64,11 @@ def is_hot(spans: Sequence[Span]) -> bool:
     return bool(spans) and spans[-1].end is None
 
 
+def is_hot_text(texts: Iterable[object] | None) -> bool:
+    """``is_hot`` of spans as a terms row stores them (None: never hot)."""
+    return is_hot(parse_spans(str(text) for text in texts or ()))
+
+
 def cold_below(threshold: int) -> int:
     """A hot term turns cold when its subscribers drop below this."""
     return max(1, threshold // 2)

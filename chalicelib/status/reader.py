@@ -19,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import resources
 from chalicelib.aws import quick_client
 from chalicelib.consumer.totals import AllTimeTotals, ConsumerTotals
+from chalicelib.hotterms import is_hot_text
 from chalicelib.models import bind_models
 from chalicelib.settings import Settings
 from chalicelib.status.metrics import MetricsView, fetch_metrics
@@ -39,7 +40,16 @@ def read_status_record(settings: Settings) -> dict[str, Any] | None:
 
 def read_terms(settings: Settings) -> list[TermSync]:
     return [
-        TermSync(t.term_id, t.value, bool(t.enabled), t.sync_state, t.sync_error, t.updated_at)
+        TermSync(
+            t.term_id,
+            t.value,
+            bool(t.enabled),
+            t.sync_state,
+            t.sync_error,
+            t.updated_at,
+            subscribers=int(t.subscribers or 0),
+            hot=is_hot_text(t.hot_spans),
+        )
         for t in list_terms(settings)
     ]
 

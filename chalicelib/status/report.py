@@ -60,6 +60,8 @@ class TermSync:
     sync_state: str
     sync_error: str | None
     updated_at: datetime | None = None
+    subscribers: int = 0
+    hot: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,7 @@ def term_summary(terms: Iterable[TermSync]) -> dict[str, Any]:
     return {
         "total": len(listed),
         "enabled": sum(1 for t in listed if t.enabled),
+        "hot": sum(1 for t in listed if t.hot),
         "by_sync_state": by_state,
         "rejected": [
             {"term_id": t.term_id, "value": t.value, "sync_error": t.sync_error}
@@ -177,6 +180,8 @@ def term_summary(terms: Iterable[TermSync]) -> dict[str, Any]:
                 "enabled": t.enabled,
                 "sync_state": t.sync_state,
                 "sync_error": t.sync_error,
+                "subscribers": t.subscribers,
+                "hot": t.hot,
             }
             for t in listed[:MAX_LISTED_TERMS]
         ],

@@ -186,6 +186,8 @@ def _charts(series: Mapping[str, Any] | None) -> str:
 def _terms(terms: Mapping[str, Any]) -> str:
     items = terms.get("items") or []
     counts = ", ".join(f"{n} {escape(s)}" for s, n in terms["by_sync_state"].items() if n)
+    if terms.get("hot"):
+        counts += f"{', ' if counts else ''}{terms['hot']} hot"
     head = f"<h2>Terms ({terms['total']}{': ' + counts if counts else ''})</h2>"
     if not items:
         return head + '<p class="none">No terms yet: add one with <code>POST /terms</code>.</p>'
@@ -193,12 +195,14 @@ def _terms(terms: Mapping[str, Any]) -> str:
         f'<tr><td class="term">{escape(t["value"])}</td>'
         f"<td>{'yes' if t['enabled'] else 'no'}</td>"
         f'<td><span class="sync {escape(t["sync_state"])}">{escape(t["sync_state"])}</span></td>'
+        f'<td class="subscribers">{int(t.get("subscribers", 0)):,}'
+        f"{' <span class=hot>hot</span>' if t.get('hot') else ''}</td>"
         f"<td>{escape(t['sync_error'] or '')}</td></tr>"
         for t in items
     )
     return (
         f'{head}<table id="terms"><thead><tr><th>Term</th><th>Enabled</th><th>Sync with X</th>'
-        f"<th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>Subscribers</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

@@ -23,6 +23,8 @@ from chalicelib.feeds import Feeds
 from chalicelib.feeds.times import format_time
 from chalicelib.hotterms import hot_pulls, term_feed, term_spans
 from chalicelib.settings import Settings
+from tests.api.conftest import body_of
+from tests.api.support import api_on
 from tests.consumer.conftest import invoke
 from tests.consumer.support import Lines, kinesis_event, record, tweet_id
 
@@ -178,3 +180,41 @@ def test_turning_hot_and_cold_while_tweets_flow_loses_and_doubles_nothing(
 
 def _newest_first(item_id: str) -> int:
     return -int(item_id.split(":")[1])  # ids grow with time in these streams
+
+
+def test_the_api_shows_heat_and_serves_merged_feeds(full_stage: Settings) -> None:
+    settings = full_stage.model_copy(
+        update={"hot_term_subscribers": 4, "hot_term_lead_seconds": 0.0}
+    )
+
+    def listed(api: Any, term_id: str) -> tuple[int, bool]:
+        [term] = [
+            t for t in body_of(api.as_admin("GET", "/terms"))["items"] if t["term_id"] == term_id
+        ]
+        return term["subscribers"], term["hot"]
+
+    with api_on(settings) as api:
+        term = body_of(api.as_admin("POST", "/terms", body={"value": "#viaapi"}))["term_id"]
+        fans = [f"fan{n}" for n in range(4)]
+        for fan in fans[:3]:
+            api.as_admin("PUT", f"/users/{fan}/subscriptions/{term}")
+        assert listed(api, term) == (3, False)
+        api.as_admin("PUT", f"/users/{fans[3]}/subscriptions/{term}")
+        assert listed(api, term) == (4, True)
+        consumer = Consumer.from_settings(settings)
+        runtime.install(consumer)
+        try:
+            [sent] = Stream(term).send(Stream(term).make(1))
+        finally:
+            runtime.install(None)
+        page = body_of(api.as_user("fan0", "GET", "/users/fan0/feed"))
+        [item] = page["items"]
+        assert item["id"] == f"tweet:{sent}"
+        assert item["content"].startswith(f'<article class="tweet" data-tweet-id="{sent}">')
+        for fan in fans[:3]:
+            api.as_admin("DELETE", f"/users/{fan}/subscriptions/{term}")
+        assert listed(api, term) == (1, False)  # below half of 4: cold
+        assert [
+            i["id"] for i in body_of(api.as_user("fan3", "GET", "/users/fan3/feed"))["items"]
+        ] == [f"tweet:{sent}"]
+        assert body_of(api.as_user("fan0", "GET", "/users/fan0/feed"))["items"] == []

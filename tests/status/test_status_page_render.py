@@ -99,3 +99,20 @@ def test_the_scale_is_a_round_number_above_the_top() -> None:
         5000.0,
         5000.0,
     ]
+
+
+def test_terms_show_their_subscribers_and_which_are_hot() -> None:
+    terms = [
+        TermSync("t1", "#busy", True, "active", None, NOW, subscribers=12_345, hot=True),
+        TermSync("t2", "#quiet", True, "active", None, NOW, subscribers=3),
+    ]
+    built = build_report({"state": "connected"}, terms, NOW, 10.0)
+    assert built["terms"]["hot"] == 1
+    assert [(t["subscribers"], t["hot"]) for t in built["terms"]["items"]] == [
+        (12345, True),
+        (3, False),
+    ]
+    html = render_page(built, stage="dev", auth="public", refresh=15)
+    assert "2 active, 1 hot" in html
+    assert '<td class="subscribers">12,345 <span class=hot>hot</span></td>' in html
+    assert '<td class="subscribers">3</td>' in html

@@ -10,6 +10,7 @@ from chalicelib import terms
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.terms import Term, TermCreate, TermCreated, TermList, TermUpdate
 from chalicelib.api.schemas.terms import Validation as ValidationOut
+from chalicelib.hotterms import is_hot_text
 from chalicelib.models import TermModel
 
 
@@ -24,6 +25,8 @@ def present(term: TermModel) -> Term:
         sync_error=term.sync_error,
         created_at=term.created_at,
         updated_at=term.updated_at,
+        subscribers=int(term.subscribers or 0),
+        hot=is_hot_text(term.hot_spans),
     )
 
 

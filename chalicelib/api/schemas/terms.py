@@ -33,6 +33,11 @@ class Term(Output):
     sync_error: str | None
     created_at: UtcTime
     updated_at: UtcTime
+    subscribers: int = Field(description="Users subscribed to the term.")
+    hot: bool = Field(
+        description="Hot (or turning hot): its tweets are stored once and merged into "
+        "subscribers' feeds when read (STREAMFEED_HOT_TERM_SUBSCRIBERS)."
+    )
 
 
 class Validation(Output):
