@@ -38,6 +38,7 @@ FIGURES = {
     "3": "bench.consumer_cost",
     "3b": "bench.latency",
     "3c": "bench.delivery",
+    "3d": "bench.hot_terms",
     "4": "bench.feeds_bench",
     "1": "bench.streamer_throughput",
     "6": "bench.memory",

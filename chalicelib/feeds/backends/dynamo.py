@@ -126,10 +126,11 @@ class DynamoBackend(abc.ABC):
         rows: dict[tuple[str, str], RawItem] = {}
         received: dict[str, dict[str, None]] = {}
         for addition in additions:
+            key, item_id = addition.item.sort_key, addition.item.id
             for row in self.rows(addition.users, addition.item):
-                rows[row["user_id"]["S"], addition.item.sort_key] = row
+                rows[row["user_id"]["S"], key] = row
             for user in addition.users:
-                received.setdefault(user, {})[addition.item.id] = None
+                received.setdefault(user, {})[item_id] = None
         run_all(
             lambda batch: self.batcher.write(self.rows_table, batch),
             chunks(list(rows.values()), WRITE_BATCH),
