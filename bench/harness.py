@@ -71,7 +71,7 @@ FULL = Scale(
     steady_seconds=60.0,
     burst_seconds=20.0,
     scaling_tweets=20_000,
-    scaling_subscribers=(0, 10, 1000),
+    scaling_subscribers=(0, 10, 1000, 10_000),
 )
 QUICK = Scale(
     name="quick",

@@ -50,13 +50,21 @@ def retag(lines: list[bytes], term: str) -> list[bytes]:
     return out
 
 
-def make_hot(settings: Settings, term: str, subscribers: int, since: datetime) -> None:
-    """``subscribers`` subscriptions and a span open since ``since`` (as subscribing would)."""
-    models = bind_models(settings)
+def mark_hot(settings: Settings, term: str, subscribers: int, since: datetime) -> None:
+    """The term's row with ``subscribers`` counted and a span open since ``since``.
+
+    What subscribing would have left, for subscriptions a benchmark writes in bulk.
+    """
     now = datetime.now(UTC)
-    models.terms(term, value=f"#{term}", tag=term, created_at=now, updated_at=now,
-                 subscribers=subscribers, hot_spans=format_spans([Span(since)]),
-                 spans_version=1).save()  # fmt: skip
+    bind_models(settings).terms(term, value=f"#{term}", tag=term, created_at=now, updated_at=now,
+                                subscribers=subscribers, hot_spans=format_spans([Span(since)]),
+                                spans_version=1).save()  # fmt: skip
+
+
+def make_hot(settings: Settings, term: str, subscribers: int, since: datetime) -> None:
+    """``subscribers`` subscriptions to a term that is hot since ``since``."""
+    models = bind_models(settings)
+    mark_hot(settings, term, subscribers, since)
     with models.subscriptions.batch_write() as batch:
         for n in range(subscribers):
             batch.save(models.subscriptions(f"fan-{n:05d}", term, created_at=since, pull_base=0))
