@@ -27,6 +27,7 @@ from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN
 from chalicelib.localcloud.ports import free_port
 from chalicelib.settings import Settings
 from chalicelib.streamer.kinesis_sink import KinesisSink
+from chalicelib.streamer.packing import Limits
 
 GOAL_MB: Final = 150.0
 STEADY_RATE: Final = 1000.0
@@ -134,7 +135,11 @@ def run(ctx: Context) -> Figure:
         "half of that piles up while a PutRecords runs, the shipper sends what it holds to "
         "the spool and replays the spool as Kinesis takes it, so a slow Kinesis (here the "
         "local one; on AWS a cold or throttled on-demand stream) costs disk, not memory. "
-        "The rest of the RSS is the process itself: the steady minimum below is what the "
+        f"A PutRecords call carries at most {_limit('batch_bytes') / 2**20:g} MiB of records "
+        "(botocore holds about four copies of a call's payload while it sends it, and the "
+        "shipper and the spool's replayer both put). The rest of the RSS is the process "
+        "itself, its botocore sessions sharing one loader of botocore's JSON data "
+        "(`chalicelib/streamer/botodata.py`): the steady minimum below is what the "
         "streamer takes before it holds any backlog."
     )
     took = burst_sent / max(burst_seconds, 1e-9)
@@ -148,6 +153,13 @@ def run(ctx: Context) -> Figure:
         )
     _timeline(figure, sampler.samples, steady_at, ctx.folder("fig6"))
     return figure
+
+
+def _limit(name: str) -> int:
+    """A default packing limit of the streamer (``Limits``)."""
+    value = getattr(Limits(), name)
+    assert isinstance(value, int)
+    return value
 
 
 def _sink_default(name: str) -> int:
