@@ -43,6 +43,7 @@ FIGURES = {
     "1": "bench.streamer_throughput",
     "6": "bench.memory",
     "5": "bench.end_to_end",
+    "5b": "bench.feed_latency",
     "scaling": "bench.scaling",
     "7": "bench.cost_model",
 }
