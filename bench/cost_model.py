@@ -56,9 +56,11 @@ def per_million(ctx: Context, rate: int) -> dict[str, float]:
     u = ctx.units
     shipped = u[f"kinesis_bytes_per_tweet_{rate}"] * 1e6 / GB
     capture = shipped * (price("kinesis_in") + price("kinesis_out"))
-    # Lambda: CPU plus DynamoDB round trips, at 1 GB; invocations at the batching window.
+    # Lambda: CPU plus DynamoDB round trips, at 1 GB; invocations at the batching window,
+    # or, with no window, at Lambda's poll of each shard (about once a second).
     seconds = (u["cpu_ms_per_tweet"] + u["requests_per_tweet"] * DDB_LATENCY_MS) / 1000
-    invocations = 1e6 / min(rate * MAPPING.maximum_batching_window_in_seconds, 20_000)
+    batching_s = max(MAPPING.maximum_batching_window_in_seconds, 1)
+    invocations = 1e6 / min(rate * batching_s, 20_000)
     lambda_cost = (
         seconds * 1e6 * CONSUMER_GB * price("lambda_gb_s")
         + invocations * price("lambda_request") / 1e6
