@@ -98,7 +98,7 @@ def tweet_cost(ctx: Context, variant: str, lines: list[bytes]) -> dict[str, floa
 
 def page_cost(ctx: Context, hot_terms: int, reads: int) -> tuple[float, float]:
     """Median (requests, RCU) of a page of 20 for a user with ``hot_terms`` hot subscriptions."""
-    settings = ctx.cloud.stage().model_copy(update={"hot_term_lead_seconds": 0.0})
+    settings = ctx.cloud.stage()
     writer = Feeds.from_settings(settings)
     base = datetime(2026, 1, 1, tzinfo=UTC)
     text = '{"a":"1234567890","u":"some_user","n":"Some User","t":"' + "x" * 120 + '"}'
