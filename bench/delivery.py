@@ -21,11 +21,8 @@ for ``dense`` the same tweets stored with no subscribers are subtracted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Final
-from unittest import mock
 
 import orjson
 
@@ -33,30 +30,16 @@ from bench.capacity import DynamoMeter, Tally, find_clients
 from bench.consumer_cost import SUBSCRIBERS_PER_TERM, Scenario
 from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median, metered
+from bench.latency import VARIANTS, delivering
 from chalicelib import resources
-from chalicelib.consumer.fanout import FanOut
 from chalicelib.consumer.telemetry import logger
 from chalicelib.feeds import BatchMark, Delivery, Feeds
 
-VARIANTS: Final = ["batched", "one at a time"]
 GOAL_REQUESTS: Final = 100
 GOAL_WCU: Final = 1.1
 GOAL_CPU_MS: Final = 0.15
 SPARSE_BATCH: Final = 100
 SPARSE_FANOUT: Final = 10
-
-
-def one_at_a_time(fanout: FanOut, deliveries: Sequence[Delivery], mark: BatchMark) -> list[int]:
-    return [fanout.feeds.add_stream_items([d])[0].recipients for d in deliveries]
-
-
-@contextmanager
-def delivering(variant: str) -> Iterator[None]:
-    if variant == "batched":
-        yield
-        return
-    with mock.patch.object(FanOut, "deliver", one_at_a_time):
-        yield
 
 
 def feeds_tables(scenario: Scenario) -> list[str]:

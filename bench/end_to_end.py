@@ -197,48 +197,69 @@ class Outcome:
     cloud_rss: dict[str, float] = field(default_factory=dict)
 
 
-def run_once(ctx: Context, *, fanout: bool, seconds: float) -> Outcome:
-    """One composition at ``e2e_rate`` for ``seconds``; ``fanout``: watch the feed, else storage."""
-    scale = ctx.scale
-    settings = ctx.cloud.stage(shards=SHARDS)
+def composition(ctx: Context, folder: str, rate: float) -> Composition:
+    """Fake X at ``rate``, the streamer and the consumer runner, on a fresh stage."""
     config = CompositionConfig(
-        data_dir=ctx.folder(f"fig5-{'feed' if fanout else 'store'}"),
-        fakex_rate=scale.e2e_rate,
+        data_dir=ctx.folder(folder),
+        fakex_rate=rate,
         fakex_keepalive=1.0,
         poll_interval=1.0,
         consumer_poll_interval=0.2,
         components=(FAKEX, STREAMER, CONSUMER),
         start_timeout=90.0,
     )
-    system = Composition(config, cloud=ctx.cloud.cloud, settings=settings)
-    sample_every = max(1, round(scale.e2e_rate / 100))  # about 100 samples a second
+    return Composition(config, cloud=ctx.cloud.cloud, settings=ctx.cloud.stage(shards=SHARDS))
+
+
+@dataclass
+class Flow:
+    """What ``flow`` saw: seconds flowing and draining, the final ledger, CPU by process."""
+
+    flowing: float
+    drained: float
+    final: list[tuple[str, float]]
+    cpu: dict[str, float]
+
+
+def flow(ctx: Context, system: Composition, watch: Watch, seconds: float) -> Flow:
+    """Watch tweets flow for ``seconds``, stop the source, and drain (the watch included)."""
+    thread = threading.Thread(target=watch.run, name="e2e-watch", daemon=True)
+    cpu0 = cpu_by_component(system, ctx)
+    thread.start()
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(1.0)
+        system.tick()
+    flowing = time.monotonic() - started
+    cpu1 = cpu_by_component(system, ctx)
+    final = _stop_source(system)
+    log(f"{len(final):,} tweets sent in {flowing:.0f} s; draining")
+    drained = _drain(system, watch, len(final), max(DRAIN_MIN, seconds * DRAIN_PER_SECOND))
+    watch.stop.set()
+    thread.join(10)
+    cpu = {name: cpu1.get(name, 0.0) - cpu0.get(name, 0.0) for name in cpu1}
+    return Flow(flowing, drained, final, cpu)
+
+
+def run_once(ctx: Context, *, fanout: bool, seconds: float) -> Outcome:
+    """One composition at ``e2e_rate`` for ``seconds``; ``fanout``: watch the feed, else storage."""
+    rate = ctx.scale.e2e_rate
+    system = composition(ctx, f"fig5-{'feed' if fanout else 'store'}", rate)
+    sample_every = max(1, round(rate / 100))  # about 100 samples a second
     try:
         system.start(prepare=prepare if fanout else prepare_terms)
         system.wait_for_state("connected", 60)
         watch = Watch(system, system.settings, sample_every, feed=fanout)
-        thread = threading.Thread(target=watch.run, name="e2e-watch", daemon=True)
-        cpu0 = cpu_by_component(system, ctx)
-        thread.start()
-        started = time.monotonic()
-        while time.monotonic() - started < seconds:
-            time.sleep(1.0)
-            system.tick()
-        flowing = time.monotonic() - started
-        cpu1 = cpu_by_component(system, ctx)
-        final = _stop_source(system)
-        log(f"fig 5: {len(final):,} tweets sent in {flowing:.0f} s; draining")
-        drained = _drain(system, watch, len(final), max(DRAIN_MIN, seconds * DRAIN_PER_SECOND))
-        watch.stop.set()
-        thread.join(10)
+        flowed = flow(ctx, system, watch, seconds)
         system.process(STREAMER).stop()  # SIGTERM: ships what it holds, spools the rest
-        spooled = _spooled_ids(config.data_dir / "spool")
-        check = _ledger_check(system.settings, [tweet_id for tweet_id, _ in final], spooled)
+        spooled = _spooled_ids(system.config.data_dir / "spool")
+        sent = [tweet_id for tweet_id, _ in flowed.final]
+        check = _ledger_check(system.settings, sent, spooled)
         invocations = system.consumer_totals().invocations
     finally:
         system.stop()
-    cpu = {name: cpu1.get(name, 0.0) - cpu0.get(name, 0.0) for name in cpu1}
     rss = {name: peak_rss_mb(pid) for name, pid in ctx.cloud.cloud.pids().items()}
-    return Outcome(watch, flowing, drained, check, cpu, invocations, rss)
+    return Outcome(watch, flowed.flowing, flowed.drained, check, flowed.cpu, invocations, rss)
 
 
 def run(ctx: Context) -> Figure:

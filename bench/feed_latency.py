@@ -17,7 +17,6 @@ checked against the tweets table and the watcher's whole merged feed.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,21 +26,18 @@ from bench.cloud import TERM_IDS
 from bench.context import Context
 from bench.end_to_end import (
     GOAL_P99_S,
-    SHARDS,
     WATCHER,
     Watch,
     _cpu_note,
-    _drain,
     _fmt_latency,
     _latencies,
-    _stop_source,
-    cpu_by_component,
+    composition,
     feed_key,
+    flow,
     prepare_terms,
 )
-from bench.harness import Figure, log, percentile
+from bench.harness import Figure, percentile
 from chalicelib import aws, resources
-from chalicelib.composition import CONSUMER, FAKEX, STREAMER, Composition, CompositionConfig
 from chalicelib.feeds import Feeds
 from chalicelib.hotterms import hot_pulls
 from chalicelib.hotterms.spans import Span, format_spans
@@ -118,42 +114,19 @@ class FeedWatch(Watch):
 
 
 def run_case(ctx: Context, case: Case, seconds: float) -> dict[str, Any]:
-    settings = ctx.cloud.stage(shards=SHARDS)
-    config = CompositionConfig(
-        data_dir=ctx.folder(f"fig5b-{case.rate:g}-{case.hot}"),
-        fakex_rate=case.rate,
-        fakex_keepalive=1.0,
-        poll_interval=1.0,
-        consumer_poll_interval=0.2,
-        components=(FAKEX, STREAMER, CONSUMER),
-        start_timeout=90.0,
-    )
-    system = Composition(config, cloud=ctx.cloud.cloud, settings=settings)
+    system = composition(ctx, f"fig5b-{case.rate:g}-{case.hot}", case.rate)
     sample_every = max(1, round(case.rate / 20))  # about 20 samples a second
     try:
         system.start(prepare=preparer(case))
         system.wait_for_state("connected", 60)
         reader = Feeds.from_settings(system.settings, pulls=hot_pulls(system.settings))
         watch = FeedWatch(system, system.settings, sample_every, reader=reader)
-        thread = threading.Thread(target=watch.run, name="e2e-feed-watch", daemon=True)
-        cpu0 = cpu_by_component(system, ctx)
-        thread.start()
-        started = time.monotonic()
-        while time.monotonic() - started < seconds:
-            time.sleep(1.0)
-            system.tick()
-        flowing = time.monotonic() - started
-        cpu1 = cpu_by_component(system, ctx)
-        final = _stop_source(system)
-        log(f"fig 5b {case.name}: {len(final):,} tweets sent in {flowing:.0f} s; draining")
-        drained = _drain(system, watch, len(final), max(8.0, seconds * 0.5))
-        watch.stop.set()
-        thread.join(10)
-        check = _check(system.settings, reader, [tweet_id for tweet_id, _ in final])
+        flowed = flow(ctx, system, watch, seconds)
+        check = _check(system.settings, reader, [tweet_id for tweet_id, _ in flowed.final])
     finally:
         system.stop()
-    cpu = {name: cpu1.get(name, 0.0) - cpu0.get(name, 0.0) for name in cpu1}
-    return {"watch": watch, "flowing": flowing, "drained": drained, "check": check, "cpu": cpu}
+    return {"watch": watch, "flowing": flowed.flowing, "drained": flowed.drained,
+            "check": check, "cpu": flowed.cpu}  # fmt: skip
 
 
 def _check(settings: Settings, reader: Feeds, sent: list[str]) -> dict[str, int]:
