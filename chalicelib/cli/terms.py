@@ -13,11 +13,11 @@ from typing import TypeVar
 
 import click
 
-from chalicelib import subscriptions, terms
+from chalicelib import resources, subscriptions, terms
 from chalicelib.cli.errors import CliError
 from chalicelib.errors import ServiceError
 from chalicelib.feeds import Feeds
-from chalicelib.hotterms import is_hot_text
+from chalicelib.hotterms import is_hot_text, term_spans
 from chalicelib.models import TermModel
 from chalicelib.settings import Settings, SettingsError, load_settings
 from chalicelib.terms.checkers import keyset_checkers
@@ -71,6 +71,24 @@ def list_command(as_json: bool) -> None:
         click.echo(term_line(term))
     if not found:
         click.echo("no terms", err=True)
+
+
+@terms_group.command("recount")
+@click.argument("term_ids", nargs=-1)
+def recount_command(term_ids: tuple[str, ...]) -> None:
+    """Count each term's subscribers again (all terms if none is named); hot or cold follows."""
+
+    def recount(settings: Settings) -> list[TermModel]:
+        index = resources.SUBSCRIPTIONS.indexes[0].name
+        table = settings.table_name(resources.SUBSCRIPTIONS.logical)
+        spans = term_spans(settings)
+        wanted = [terms.get_term(settings, t) for t in term_ids] or terms.list_terms(settings)
+        for term in wanted:
+            spans.recount(term.term_id, table, index)
+        return [terms.get_term(settings, term.term_id) for term in wanted]
+
+    for term in run(recount):
+        click.echo(term_line(term))
 
 
 @terms_group.command("add")

@@ -130,6 +130,44 @@ class TermSpans:
             raise
         self._settle(response["Attributes"])
 
+    def recount(self, term_id: str, subscriptions: str, index: str) -> int:
+        """Set the term's subscriber count from its subscriptions (a keys-only COUNT Query).
+
+        For terms whose subscriptions predate counting, or a count a crash left
+        off by one; the spans follow the new count.
+        """
+        request: Any = {
+            "TableName": subscriptions,
+            "IndexName": index,
+            "KeyConditionExpression": "#t = :t",
+            "ExpressionAttributeNames": {"#t": "term_id"},
+            "ExpressionAttributeValues": {":t": {"S": term_id}},
+            "Select": "COUNT",
+        }
+        count = 0
+        while True:
+            page = self.client.query(**request)
+            count += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key={"term_id": {"S": term_id}},
+                UpdateExpression="SET #c = :n",
+                ConditionExpression="attribute_exists(#t)",
+                ExpressionAttributeNames={"#c": "subscribers", "#t": "term_id"},
+                ExpressionAttributeValues={":n": {"N": str(count)}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _refused(error):
+                return count
+            raise
+        self._settle(response["Attributes"])
+        return count
+
     def _settle(self, row: dict[str, Any]) -> Spans:
         """The row's spans, after the transition its count calls for (if any)."""
         for _ in range(ATTEMPTS):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from chalicelib.cli import main
 from chalicelib.keysets import resolve_keyset
+from chalicelib.models import bind_models
 from chalicelib.terms import term_id_for
 from tests.api.conftest import Api, body_of
 from tests.api.support import cli_env
@@ -109,3 +111,26 @@ def test_keys_add_has_no_way_to_pass_a_secret_on_the_command_line(
 ) -> None:
     code, _, err = run(capsys, "keys", "add", "argv", "--bearer-token", SECRET)
     assert code != 0 and "No such option" in err
+
+
+def test_terms_show_subscribers_and_recount_fixes_counts_from_before_counting(
+    cli: Api, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAMFEED_HOT_TERM_SUBSCRIBERS", "3")
+    assert run(capsys, "terms", "add", "#herons")[0] == 0
+    term = term_id_for("#herons")
+    for user in ("ann", "ben"):
+        assert run(capsys, "subscriptions", "add", user, term)[0] == 0
+    [shown] = json.loads(run(capsys, "terms", "list", "--json")[1])
+    assert (shown["subscribers"], shown["hot"]) == (2, False)
+    assert "      2 subs      #herons" in run(capsys, "terms", "list")[1]
+    # Subscriptions written before terms counted them (straight to the table):
+    model = bind_models(cli.settings).subscriptions
+    for user in ("cat", "dan"):
+        model(user, term, created_at=datetime.now(UTC)).save()
+    code, out, _ = run(capsys, "terms", "recount")
+    assert code == 0 and "      4 subs hot  #herons" in out
+    [shown] = json.loads(run(capsys, "terms", "list", "--json")[1])
+    assert (shown["subscribers"], shown["hot"]) == (4, True)
+    code, _, err = run(capsys, "terms", "recount", "nosuchterm")
+    assert code == 1 and err.startswith("streamfeed: ")
