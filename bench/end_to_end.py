@@ -325,13 +325,11 @@ def _replay_consumer(ctx: Context, figure: Figure, rate: float) -> None:
         f"{fmt(per_shard)} tweets/s (CPU of this process {clock.cpu / clock.wall:.0%} of the "
         "wall time; the rest is waiting on the local DynamoDB). That is one shard's rate, "
         f"since a shard's batches run one after another: {verdict}. Of the handler's wall "
-        "time (profile below): " + ", ".join(parts) + ". Each new tweet's fan-out is its own "
-        "`Feeds.add_stream_item`: a BatchWriteItem of its feed row, then the counter's "
-        "UpdateItem, tweet after tweet, so a shard's rate is bounded by two DynamoDB round "
-        f"trips per tweet. Keeping up with {rate:,.0f}/s at this rate would take about "
-        f"{needed:,} shards (one concurrent invocation each); on AWS, DynamoDB's "
-        "single-digit-millisecond writes make each round trip shorter than dynalite's here, "
-        "but the per-tweet round trips remain."
+        "time (profile below): " + ", ".join(parts) + ". Each chunk of up to 100 tweets is "
+        "one feeds batch (`Feeds.add_stream_items`): its feed rows 25 per BatchWriteItem, "
+        "then one read and one put of the subscribers' counter rows, so a shard's rate is "
+        f"bounded by a few DynamoDB round trips per chunk. Keeping up with {rate:,.0f}/s at "
+        f"this rate would take about {needed:,} shards (one concurrent invocation each)."
     )
 
 
