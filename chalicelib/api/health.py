@@ -6,17 +6,15 @@ proves the function starts and its settings are valid, without touching data.
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
 
 from chalicelib.settings import Settings
+from chalicelib.version import __version__
 
 
 def version() -> str:
-    try:
-        return metadata.version("streamfeed")
-    except metadata.PackageNotFoundError:  # the Lambda bundle has no dist-info
-        return "unknown"
+    """The release, known in Lambda too (the bundle has no package metadata)."""
+    return __version__
 
 
 def health(settings: Settings) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from chalicelib.feeds.times import model_time
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -46,7 +48,7 @@ class AttemptCounter:
             "ExpressionAttributeValues": {
                 ":one": {"N": "1"},
                 ":data": {"S": json.dumps({"error": error[:1000]})},
-                ":now": {"S": now.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")},
+                ":now": {"S": model_time(now)},
                 ":ttl": {"N": str(int(time.time()) + KEEP_SECONDS)},
             },
             "ReturnValues": "UPDATED_NEW",

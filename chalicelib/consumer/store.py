@@ -18,21 +18,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.consumer.tweetmodel import TweetShape
 from chalicelib.dynamo_batches import Batches, RawItem
+from chalicelib.feeds.times import format_time
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-#: Timeline sort key: fixed-width UTC time, then the zero-padded tweet id, so
-#: text order is time order and tweets of the same millisecond stay ordered.
-_TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def timeline_key(created_at: datetime, tweet_id: str) -> str:
-    return f"{created_at.strftime(_TIME_FORMAT)}#{tweet_id:0>19}"
+    """Fixed-width UTC time (the feeds' format), then the zero-padded tweet id, so
+    text order is time order and tweets of the same millisecond stay ordered."""
+    return f"{format_time(created_at)}#{tweet_id:0>19}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ AttributeError on the first feed read.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Final
 
 from chalicelib.feeds.errors import FeedConfigError
@@ -22,11 +23,23 @@ BUILTIN: Final = {
     "memory": "chalicelib.feeds.backends.memory:MemoryBackend",
 }
 REQUIRED_METHODS: Final = ("add", "count", "read")
+#: Backends that keep feeds in the process: in Lambda they would vanish with the container.
+IN_PROCESS: Final = frozenset({"memory"})
+
+
+def in_lambda() -> bool:
+    """Whether this process is a Lambda function (the runtime sets this variable)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def load_backend(settings: Settings) -> FeedBackend:
     """A ready backend for ``settings.feed_backend``, or FeedConfigError."""
     spec = settings.feed_backend.strip()
+    if spec in IN_PROCESS and in_lambda():
+        raise FeedConfigError(
+            f"the {spec!r} backend keeps feeds in the process, and a Lambda container's "
+            "process is thrown away: use fanout or shared"
+        )
     path = BUILTIN.get(spec, spec)
     module_name, attribute = _split(spec, path)
     factory = _import(module_name, attribute)

@@ -233,3 +233,12 @@ def test_batch_marks_follow_the_shard_order_of_records_and_chunks() -> None:
     assert len({m.position for m in marks}) == len(marks)
     assert {m.writer for m in marks} == {"shardId-1"}
     assert batch_mark(RecordRef("arn", "shardId-1", "10"), 1) == marks[4]
+
+
+def test_timeline_keys_are_fixed_width_for_every_year() -> None:
+    from chalicelib.consumer.store import timeline_key
+
+    old = timeline_key(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC), "42")
+    assert old == "0999-01-02T03:04:05.000006Z#0000000000000000042"
+    later = timeline_key(datetime(2026, 12, 4, tzinfo=UTC), "7")
+    assert old < later and len(old) == len(later)

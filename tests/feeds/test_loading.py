@@ -124,3 +124,11 @@ def test_a_bad_environment_fails_on_first_use(
     monkeypatch.setenv("STREAMFEED_FEED_BACKEND", "mypackage.RedisBackend")
     with pytest.raises(FeedConfigError, match=r"STREAMFEED_FEED_BACKEND.*no module .mypackage."):
         feeds_api.get_stream_items("alice")
+
+
+def test_the_memory_backend_is_refused_in_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(load_backend(Settings(feed_backend="memory")), MemoryBackend)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "streamfeed-dev-consume_tweets")
+    with pytest.raises(FeedConfigError, match="a Lambda container's process is thrown away"):
+        load_backend(Settings(feed_backend="memory"))
+    assert isinstance(load_backend(Settings(feed_backend="fanout")), FanoutBackend)
