@@ -18,7 +18,6 @@ reported at start-up as ``bad setting STREAMFEED_TWEET_MODEL: …``.
 
 from __future__ import annotations
 
-import importlib
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any, Final
 from boto3.dynamodb.types import TypeSerializer
 
 from chalicelib.consumer.parsing import TweetSource
+from chalicelib.dotted import DottedPathError, import_dotted
 from chalicelib.models import TweetModel, bind
 from chalicelib.settings import Settings, SettingsError, env_name
 
@@ -124,20 +124,10 @@ def load_shape(settings: Settings) -> TweetShape:
 
 
 def _import(path: str) -> object:
-    separator = ":" if ":" in path else "."
-    module_name, _, attribute = path.rpartition(separator)
-    if not module_name or not attribute:
-        raise TweetModelError(f"{path!r} is not a dotted path like package.module.Name")
     try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # whatever the import raises, the setting is the problem
-        raise TweetModelError(
-            f"importing {module_name!r} failed ({type(exc).__name__}: {exc})"
-        ) from exc
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise TweetModelError(f"module {module_name!r} has no attribute {attribute!r}") from None
+        return import_dotted(path)
+    except DottedPathError as exc:
+        raise TweetModelError(str(exc)) from exc
 
 
 _SERIALIZER: Final = TypeSerializer()

@@ -9,10 +9,10 @@ AttributeError on the first feed read.
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Final
 
+from chalicelib.dotted import DottedPathError, import_dotted
 from chalicelib.feeds.errors import FeedConfigError
 from chalicelib.feeds.protocol import FeedBackend
 from chalicelib.settings import Settings
@@ -41,8 +41,8 @@ def load_backend(settings: Settings) -> FeedBackend:
             "process is thrown away: use fanout or shared"
         )
     path = BUILTIN.get(spec, spec)
-    module_name, attribute = _split(spec, path)
-    factory = _import(module_name, attribute)
+    _split(spec, path)
+    factory = _import(path)
     if not callable(factory):
         raise FeedConfigError(f"{path!r} is a {type(factory).__name__}, not a backend class")
     try:
@@ -61,7 +61,7 @@ def load_backend(settings: Settings) -> FeedBackend:
     return backend
 
 
-def _split(spec: str, path: str) -> tuple[str, str]:
+def _split(spec: str, path: str) -> None:
     separator = ":" if ":" in path else "."
     module_name, _, attribute = path.rpartition(separator)
     if not module_name or not attribute:
@@ -69,21 +69,10 @@ def _split(spec: str, path: str) -> tuple[str, str]:
         raise FeedConfigError(
             f"unknown backend {spec!r}; use {choices} or a dotted path like package.module.Class"
         )
-    return module_name, attribute
 
 
-def _import(module_name: str, attribute: str) -> object:
+def _import(path: str) -> object:
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
-            raise FeedConfigError(f"there is no module {module_name!r}") from exc
-        raise FeedConfigError(f"importing {module_name!r} failed: {exc}") from exc
-    except Exception as exc:  # a module that fails to import is a config error
-        raise FeedConfigError(
-            f"importing {module_name!r} failed ({type(exc).__name__}: {exc})"
-        ) from exc
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise FeedConfigError(f"module {module_name!r} has no attribute {attribute!r}") from None
+        return import_dotted(path)
+    except DottedPathError as exc:
+        raise FeedConfigError(str(exc)) from exc
