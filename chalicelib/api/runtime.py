@@ -17,6 +17,7 @@ from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cac
 from chalicelib.auth.config import load_auth_config
 from chalicelib.feeds import Feeds
 from chalicelib.hotterms import hot_pulls
+from chalicelib.lazy import ProcessDefault
 from chalicelib.settings import Settings, load_settings
 from chalicelib.terms import RuleChecker
 from chalicelib.terms.checkers import keyset_checkers
@@ -60,29 +61,20 @@ class Runtime:
         return keyset_checkers(self.settings, self.x_transport)()
 
 
-_current: Runtime | None = None
-_guard = threading.Lock()
+_current: ProcessDefault[Runtime] = ProcessDefault(lambda: Runtime.build(load_settings()))
 
 
 def current() -> Runtime:
     """The process's runtime, built from the environment on first use."""
-    global _current  # noqa: PLW0603 - one lazily built runtime per process
-    with _guard:
-        if _current is None:
-            _current = Runtime.build(load_settings())
-        return _current
+    return _current.get()
 
 
 def current_settings() -> Settings:
     """Settings only (``/health`` must work even when auth is misconfigured)."""
-    with _guard:
-        if _current is not None:
-            return _current.settings
-    return load_settings()
+    built = _current.peek()
+    return built.settings if built is not None else load_settings()
 
 
 def install(runtime: Runtime | None) -> None:
     """Use ``runtime`` for every request (None: rebuild from the environment)."""
-    global _current  # noqa: PLW0603
-    with _guard:
-        _current = runtime
+    _current.set(runtime)

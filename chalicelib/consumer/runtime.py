@@ -8,34 +8,32 @@ and the feeds backend are built once. Nothing is read at import time:
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
+from chalicelib.lazy import ProcessDefault
 from chalicelib.settings import load_settings
 
 if TYPE_CHECKING:
     from chalicelib.consumer.service import Consumer
 
-_current: Consumer | None = None
-_guard = threading.Lock()
+
+def _build() -> Consumer:
+    from chalicelib.consumer.service import Consumer
+    from chalicelib.consumer.telemetry import logger
+
+    settings = load_settings()
+    logger.setLevel(settings.log_level)
+    return Consumer.from_settings(settings)
+
+
+_current: ProcessDefault[Consumer] = ProcessDefault(_build)
 
 
 def current() -> Consumer:
     """The consumer for the environment's settings, built once per process."""
-    global _current  # noqa: PLW0603 - one lazily built consumer per process
-    with _guard:
-        if _current is None:
-            from chalicelib.consumer.service import Consumer
-            from chalicelib.consumer.telemetry import logger
-
-            settings = load_settings()
-            logger.setLevel(settings.log_level)
-            _current = Consumer.from_settings(settings)
-        return _current
+    return _current.get()
 
 
 def install(consumer: Consumer | None) -> None:
     """Use ``consumer`` for every invocation (None: rebuild from the environment)."""
-    global _current  # noqa: PLW0603
-    with _guard:
-        _current = consumer
+    _current.set(consumer)

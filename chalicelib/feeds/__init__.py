@@ -17,7 +17,6 @@ These use a default ``Feeds`` built from the environment on first use
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -43,6 +42,7 @@ from chalicelib.feeds.loading import load_backend
 from chalicelib.feeds.protocol import FeedBackend, ReadWindow
 from chalicelib.feeds.sequence import StreamItems
 from chalicelib.feeds.service import Feeds
+from chalicelib.lazy import ProcessDefault
 from chalicelib.settings import load_settings
 
 __all__ = [
@@ -75,24 +75,17 @@ __all__ = [
     "set_default_feeds",
 ]
 
-_lock = threading.Lock()
-_default: Feeds | None = None
+_default: ProcessDefault[Feeds] = ProcessDefault(lambda: Feeds.from_settings(load_settings()))
 
 
 def default_feeds() -> Feeds:
     """The process-wide ``Feeds``, built from ``load_settings()`` on first use."""
-    global _default  # noqa: PLW0603 - one lazily built default per process
-    with _lock:
-        if _default is None:
-            _default = Feeds.from_settings(load_settings())
-        return _default
+    return _default.get()
 
 
 def set_default_feeds(feeds: Feeds | None) -> None:
     """Replace the default (None: rebuild from the environment on next use)."""
-    global _default  # noqa: PLW0603
-    with _lock:
-        _default = feeds
+    _default.set(feeds)
 
 
 def add_stream_item(
