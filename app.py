@@ -24,6 +24,7 @@ from chalicelib.api.dispatch import dispatch
 from chalicelib.api.health import health
 from chalicelib.api.middleware import json_errors
 from chalicelib.api.openapi import document
+from chalicelib.api.telemetry import logger as api_logger
 from chalicelib.consumer import mapping
 from chalicelib.consumer.handler import handle_event
 from chalicelib.consumer.telemetry import logger as consumer_logger
@@ -33,6 +34,7 @@ app = Chalice(app_name="streamfeed")
 app.register_middleware(json_errors, "http")
 # Powertools decorators expect (event, context); Chalice passes its own event objects.
 app.register_middleware(ConvertToMiddleware(consumer_logger.inject_lambda_context), "kinesis")
+app.register_middleware(ConvertToMiddleware(api_logger.inject_lambda_context), "http")
 
 
 @app.authorizer(ttl_seconds=300)

@@ -7,14 +7,13 @@ into a 401 and check per-route rights.
 
 from __future__ import annotations
 
-import logging
-
 from chalice.app import AuthRequest, AuthResponse
 
 from chalicelib.api import runtime
+from chalicelib.api.telemetry import logger
 from chalicelib.auth import decide
 
-log = logging.getLogger("streamfeed.api.auth")
+log = logger
 
 
 def authorize(auth_request: AuthRequest) -> AuthResponse:

@@ -9,7 +9,6 @@ generic body: never a traceback, never an exception's text.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -21,9 +20,10 @@ from chalicelib.api.call import Call, Reply
 from chalicelib.api.errors import ApiError, not_found, to_api_error
 from chalicelib.api.inputs import parse_body, parse_query
 from chalicelib.api.operations import PATH_PARAMS, Operation, operation
+from chalicelib.api.telemetry import logger
 from chalicelib.auth import Principal
 
-log = logging.getLogger("streamfeed.api")
+log = logger
 HEADERS: Final = {
     "Content-Type": "application/json",
     "Cache-Control": "no-store",

@@ -16,7 +16,6 @@ package does not ship, so nothing that runs in Lambda may import it.
 from __future__ import annotations
 
 import importlib
-import logging
 import socket
 import sys
 from collections.abc import Callable
@@ -45,8 +44,9 @@ from chalice.local import (
 from chalice.test import Client, TestHTTPClient
 
 from chalicelib.api.gateway import answer
+from chalicelib.api.telemetry import logger
 
-log = logging.getLogger("streamfeed.api.local")
+log = logger
 #: API Gateway's payload limit (REST APIs): larger requests never reach the Lambda.
 MAX_REQUEST_BYTES: Final = 10 * 1024 * 1024
 

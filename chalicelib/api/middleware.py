@@ -9,15 +9,15 @@ with ``{"Code": …, "Message": …}``. This middleware rewrites those into
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from typing import Any, Final
 
 from chalice.app import Response
 
 from chalicelib.api.dispatch import HEADERS
+from chalicelib.api.telemetry import logger
 
-log = logging.getLogger("streamfeed.api")
+log = logger
 CODES: Final = {
     "MethodNotAllowedError": "method_not_allowed",
     "UnsupportedMediaType": "unsupported_media_type",

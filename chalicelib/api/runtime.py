@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chalicelib.api.telemetry import logger
 from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
 from chalicelib.auth.config import load_auth_config
 from chalicelib.feeds import Feeds
@@ -47,6 +48,7 @@ class Runtime:
     ) -> Runtime:
         config = auth if auth is not None else load_auth_config()
         verifier = build_verifier(config, settings.prefix, cached_key(settings), keys)
+        logger.setLevel(settings.log_level)  # STREAMFEED_LOG_LEVEL, as in every component
         return cls(settings, verifier, x_transport)
 
     @property
