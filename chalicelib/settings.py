@@ -3,7 +3,7 @@
 The streamer, the Lambda handlers, the CLI and the tests all need the same names
 and endpoints. Reading them into one typed object means a bad value fails at
 start with a message naming the variable, instead of deep inside a handler.
-This is the successor of the old ``TWITTER_STREAM_SETTINGS`` dictionary.
+This is the successor of django-twitter-stream's ``TWITTER_STREAM_SETTINGS`` dictionary.
 """
 
 from __future__ import annotations

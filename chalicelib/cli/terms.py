@@ -1,6 +1,6 @@
 """``streamfeed terms`` and ``streamfeed subscriptions``, from the command line.
 
-The old app's terms were edited "through the admin or through code"; these
+django-twitter-stream's terms were edited "through the admin or through code"; these
 commands are the operator's "through code", calling the same services as the
 API, so validation, duplicates, sync states and subscriptions behave identically.
 """

@@ -1,6 +1,6 @@
 """The stored tweet's shape, and ``STREAMFEED_TWEET_MODEL``: the swappable Tweet model.
 
-The old app let a project swap its Tweet model for a subclass with more
+django-twitter-stream let a project swap its Tweet model for a subclass with more
 fields. Here ``STREAMFEED_TWEET_MODEL`` names either
 
 - a subclass of :class:`chalicelib.models.TweetModel` (PynamoDB) with extra

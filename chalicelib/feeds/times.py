@@ -1,6 +1,6 @@
 """UTC-only time handling, and the fixed-width text form used inside sort keys.
 
-The old app offered a ``USE_UTC`` switch and stored naive local times. Here
+django-user-streams offered a ``USE_UTC`` switch and stored naive local times. Here
 every instant is UTC: an aware ``datetime`` in any zone is converted, and a
 naive one is refused, because guessing its zone is exactly the bug the switch
 existed to work around.

@@ -1,4 +1,4 @@
-"""Choose the key set to stream with, as the old ``stream [KEYS_NAME]`` command did.
+"""Choose the key set to stream with, as django-twitter-stream's ``stream [KEYS_NAME]`` command did.
 
 Order: the name asked for; else ``STREAMFEED_DEFAULT_KEYS``; else the default
 stored through the API/CLI; else the only key set there is. Several key sets

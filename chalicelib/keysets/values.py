@@ -14,7 +14,7 @@ from typing import Any, Final
 from chalicelib.keysets.errors import InvalidKeySet
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
-#: Optional user-context credentials, in the order the old ApiKey model had them.
+#: Optional user-context credentials, in the order django-twitter-stream's ApiKey model had them.
 USER_CONTEXT_FIELDS: Final = (
     "consumer_key",
     "consumer_secret",

@@ -1,6 +1,6 @@
 """``--to-file``: append stream lines to a JSON-lines file instead of Kinesis.
 
-For when the cloud side is down or not wanted, as the old ``--to-file`` was.
+For when the cloud side is down or not wanted, as django-twitter-stream's ``--to-file`` was.
 Each write is flushed, so a crash loses at most the line being written.
 """
 

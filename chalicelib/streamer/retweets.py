@@ -1,4 +1,4 @@
-"""How ``--to-file`` treats retweets, as the old app did with embedded ones.
+"""How ``--to-file`` treats retweets, as django-twitter-stream did with embedded ones.
 
 X v2 puts the original of a retweet in ``includes.tweets``. With capture
 retweets on, the original is written as a line of its own (before the retweet);

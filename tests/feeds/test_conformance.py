@@ -42,7 +42,7 @@ def newest_first(n: int) -> list[str]:
     return [f"m{i}" for i in reversed(range(n))]
 
 
-# What the old app's tests covered.
+# What django-user-streams' tests covered.
 
 
 def test_one_user(feeds: Feeds) -> None:

@@ -2,7 +2,7 @@
 
 A page is one Query on the recipient's partition and nothing else. The price
 is storage and write volume: a broadcast to N users writes N copies of the
-content (the old single-table backend's trade-off, now on DynamoDB).
+content (django-user-streams' single-table backend's trade-off, now on DynamoDB).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``shared``: each item stored once, plus one small index row per recipient.
 
-The successor of the old many-to-many backend. A broadcast to N users writes
+The successor of django-user-streams' many-to-many backend. A broadcast to N users writes
 the content once and N index rows of a few dozen bytes, so storage stays small
 when items go to many feeds. A page costs one Query on the index plus one
 BatchGetItem for the contents.
