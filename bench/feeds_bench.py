@@ -18,7 +18,7 @@ from typing import Final
 from bench.capacity import DynamoMeter, Tally, find_clients
 from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median, metered
-from chalicelib.consumer.fanout import feed_card
+from chalicelib.consumer.delivery import feed_card
 from chalicelib.consumer.parsing import parse_entries
 from chalicelib.feeds import Feeds, StreamItem
 from chalicelib.records import Entry

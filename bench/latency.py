@@ -23,7 +23,7 @@ from unittest import mock
 from bench.consumer_cost import events, invoke_all, subscribe
 from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median
-from chalicelib.consumer.fanout import FanOut
+from chalicelib.consumer.delivery import FanOut
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.telemetry import logger
 from chalicelib.feeds import BatchMark, Delivery

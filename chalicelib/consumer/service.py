@@ -31,7 +31,7 @@ from typing import Final
 
 from chalicelib import aws, records, resources
 from chalicelib.consumer.attempts import AttemptCounter
-from chalicelib.consumer.fanout import FanOut
+from chalicelib.consumer.delivery import FanOut
 from chalicelib.consumer.mapping import MAPPING, EventSourceMapping
 from chalicelib.consumer.parsing import TweetSource, parse_entries
 from chalicelib.consumer.quarantine import DeadLetterQueue, RecordRef, dead_letter

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from chalicelib import cards
+from chalicelib.consumer.delivery import feed_card
 from chalicelib.consumer.events import on_failure_message, outcome
-from chalicelib.consumer.fanout import feed_card
 from chalicelib.consumer.mapping import MAPPING, stream_name
 from chalicelib.consumer.parsing import TweetSource, parse_entries
 from chalicelib.consumer.store import timeline_key
