@@ -23,7 +23,7 @@ from chalicelib.auth.principal import GROUPS_CLAIM
 from chalicelib.auth.verify import LOCAL_AUDIENCE, local_issuer
 from chalicelib.keysets import redact
 from chalicelib.settings import Settings
-from chalicelib.subscriptions import check_user_id
+from chalicelib.userids import check_user_id
 
 SIGNING_SECRET: Final = "jwt-signing-key"  # noqa: S105 - a secret's name, not a secret
 KEY_CACHE_SECONDS: Final = 300.0

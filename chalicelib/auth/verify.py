@@ -21,7 +21,7 @@ from chalicelib.auth.config import AuthConfig
 from chalicelib.auth.errors import TokenError
 from chalicelib.auth.jwks import CachedJwks, KeySource
 from chalicelib.auth.principal import Principal, groups_of
-from chalicelib.subscriptions import USER_ID_PATTERN, InvalidUser, check_user_id
+from chalicelib.userids import USER_ID_PATTERN, InvalidUser, check_user_id
 
 LEEWAY_SECONDS: Final = 30
 MAX_TOKEN_LENGTH: Final = 8192

@@ -3,16 +3,15 @@
 from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, SubscriptionNotFound
 from chalicelib.subscriptions.service import (
     MAX_SUBSCRIPTIONS,
-    USER_ID_PATTERN,
     Listed,
     Registrar,
     Subscribed,
-    check_user_id,
     list_subscriptions,
     list_with_terms,
     subscribe,
     unsubscribe,
 )
+from chalicelib.userids import USER_ID_PATTERN, check_user_id
 
 __all__ = [
     "MAX_SUBSCRIPTIONS",

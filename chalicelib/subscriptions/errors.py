@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.userids import InvalidUser
 
 
 class SubscriptionNotFound(NotFound):
@@ -13,5 +14,4 @@ class SubscriptionLimit(Conflict):
     code = "subscription_limit"
 
 
-class InvalidUser(InvalidInput):
-    code = "invalid_user"
+__all__ = ["InvalidUser", "SubscriptionLimit", "SubscriptionNotFound"]

@@ -8,7 +8,6 @@ everyone who has ever subscribed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,14 +18,12 @@ from pynamodb.exceptions import DeleteError, PutError
 from chalicelib.hotterms import term_feed, term_spans
 from chalicelib.models import SubscriptionModel, TermModel, bind_models
 from chalicelib.settings import Settings
-from chalicelib.subscriptions.errors import InvalidUser, SubscriptionLimit, SubscriptionNotFound
+from chalicelib.subscriptions.errors import SubscriptionLimit, SubscriptionNotFound
 from chalicelib.terms import get_term
+from chalicelib.userids import check_user_id
 
-#: A user id: a Cognito ``sub`` (UUID), a username or a local test id.
-USER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.@+=:-]{0,127}$"
 MAX_SUBSCRIPTIONS: Final = 100
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
-_USER_ID = re.compile(USER_ID_PATTERN)
 
 #: Makes users known to broadcast (``Feeds.register_users``).
 Registrar = Callable[[Iterable[str]], None]
@@ -45,15 +42,6 @@ class Listed:
     subscription: SubscriptionModel
     #: None when the term was deleted between the two reads.
     term: TermModel | None
-
-
-def check_user_id(user_id: str) -> str:
-    if not _USER_ID.match(user_id):
-        raise InvalidUser(
-            "a user id is 1-128 characters: letters, digits and _ . @ + = : - "
-            "(starting with a letter or digit)"
-        )
-    return user_id
 
 
 def list_subscriptions(settings: Settings, user_id: str) -> list[SubscriptionModel]:

@@ -7,9 +7,9 @@ from typing import Annotated, Self
 from pydantic import AwareDatetime, Field, model_validator
 
 from chalicelib.api.schemas.common import Cursor, Input, Output, UtcTime
-from chalicelib.subscriptions import USER_ID_PATTERN
 from chalicelib.terms import MAX_RULE_LENGTH
 from chalicelib.terms.normalize import TERM_ID_PATTERN
+from chalicelib.userids import USER_ID_PATTERN
 
 UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=USER_ID_PATTERN)]
 #: Feed content: the feeds package also caps it at 16 KB of UTF-8 (413 beyond).
