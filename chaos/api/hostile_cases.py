@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chalicelib.feeds.cursors import _user_tag
+from chalicelib.feeds.cursors import FEED_CURSORS
 from chaos.api import tokens as t
 from chaos.api.world import COGNITO_ISSUER, World, cognito_token
+
+ALICE_TAG = FEED_CURSORS.tag("alice")
 
 ATTACKER = t.ATTACKER_KEY
 
@@ -174,10 +176,10 @@ CASES: tuple[Case, ...] = (
     C("cursor tampering", "one character changed", "GET",
       lambda c: f"{FEED}?cursor={flip(c.world.cursors['feed:alice'])}", who="alice"),
     C("cursor tampering", "a forged position outside the key format", "GET",
-      lambda c: FEED + "?cursor=" + cursor({"v": 1, "u": _user_tag("alice"), "k": "../../x"}),
+      lambda c: FEED + "?cursor=" + cursor({"v": 1, "u": ALICE_TAG, "k": "../../x"}),
       who="alice"),
     C("cursor tampering", "an unknown cursor version", "GET",
-      lambda c: FEED + "?cursor=" + cursor({"v": 2, "u": _user_tag("alice"), "k": "x"}),
+      lambda c: FEED + "?cursor=" + cursor({"v": 2, "u": ALICE_TAG, "k": "x"}),
       who="alice"),
     C("cursor tampering", "a cursor that is a JSON list", "GET", FEED + "?cursor=" + cursor([1]),
       who="alice"),

@@ -11,6 +11,7 @@ is ``tests/hotterms``.)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,8 @@ def test_every_subscriber_of_a_hot_term_reads_every_matched_tweet_once(
         ids = [item["id"] for item in items]
         assert len(ids) == len(set(ids)), f"{user}'s feed has duplicates"
         assert {i.removeprefix("tweet:") for i in ids} == expected, user
-        assert [i["created_at"] for i in items] == sorted(
-            (i["created_at"] for i in items), reverse=True
-        ), user
+        times = [datetime.fromisoformat(item["created_at"]) for item in items]
+        assert times == sorted(times, reverse=True), f"{user}'s feed is not newest first"
         assert all(item["content"].startswith("<article") for item in items)
         assert expected or user == "dave", f"{user}'s terms should have had tweets"
     # Pulled: the hot terms' tweets sit once in each term's own feed.
