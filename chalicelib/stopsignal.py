@@ -16,8 +16,13 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-class Stopped(Exception):
-    """SIGTERM arrived while ``sigterm_raises()`` was active."""
+class Stopped(BaseException):
+    """SIGTERM arrived while ``sigterm_raises()`` was active.
+
+    A BaseException, like KeyboardInterrupt: raised in whatever the main thread
+    was doing, it must not be caught by an ``except Exception`` on the way (an
+    HTTP server's request error handler swallowed it, and the server served on).
+    """
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
