@@ -41,7 +41,7 @@ def load_backend(settings: Settings) -> FeedBackend:
             "process is thrown away: use fanout or shared"
         )
     path = BUILTIN.get(spec, spec)
-    _split(spec, path)
+    _check_path(spec, path)
     factory = _import(path)
     if not callable(factory):
         raise FeedConfigError(f"{path!r} is a {type(factory).__name__}, not a backend class")
@@ -61,7 +61,8 @@ def load_backend(settings: Settings) -> FeedBackend:
     return backend
 
 
-def _split(spec: str, path: str) -> None:
+def _check_path(spec: str, path: str) -> None:
+    """Refuse a spec that is neither a short name nor a dotted path, naming the choices."""
     separator = ":" if ":" in path else "."
     module_name, _, attribute = path.rpartition(separator)
     if not module_name or not attribute:

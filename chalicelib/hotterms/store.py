@@ -114,21 +114,7 @@ class TermSpans:
 
     def count_subscriber(self, term_id: str, delta: int) -> None:
         """Move the term's subscriber count by ``delta``; turn it hot or cold across the marks."""
-        try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key={"term_id": {"S": term_id}},
-                UpdateExpression="ADD #c :d",
-                ConditionExpression="attribute_exists(#t)",
-                ExpressionAttributeNames={"#c": "subscribers", "#t": "term_id"},
-                ExpressionAttributeValues={":d": {"N": str(delta)}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _refused(error):
-                return  # the term was deleted meanwhile: nothing to count
-            raise
-        self._settle(response["Attributes"])
+        self._update_count(term_id, "ADD #c :n", delta)
 
     def recount(self, term_id: str, subscriptions: str, index: str) -> int:
         """Set the term's subscriber count from its subscriptions (a keys-only COUNT Query).
@@ -151,22 +137,29 @@ class TermSpans:
             if "LastEvaluatedKey" not in page:
                 break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self._update_count(term_id, "SET #c = :n", count)
+        return count
+
+    def _update_count(self, term_id: str, expression: str, value: int) -> None:
+        """Change the count (``expression`` on ``#c`` with ``:n``), then settle the spans.
+
+        A term deleted meanwhile is left alone: there is nothing to count.
+        """
         try:
             response = self.client.update_item(
                 TableName=self.table,
                 Key={"term_id": {"S": term_id}},
-                UpdateExpression="SET #c = :n",
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(#t)",
                 ExpressionAttributeNames={"#c": "subscribers", "#t": "term_id"},
-                ExpressionAttributeValues={":n": {"N": str(count)}},
+                ExpressionAttributeValues={":n": {"N": str(value)}},
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _refused(error):
-                return count
+                return
             raise
         self._settle(response["Attributes"])
-        return count
 
     def _settle(self, row: dict[str, Any]) -> Spans:
         """The row's spans, after the transition its count calls for (if any)."""
