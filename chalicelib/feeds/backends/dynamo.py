@@ -185,21 +185,18 @@ class DynamoBackend(abc.ABC):
             if new:
                 changed[user] = tally
         if self.max_length:
-            trimmed = call_all_chunks(
-                lambda group: [self._trim_marked(u, loaded[u], changed[u]) for u in group],
-                list(changed),
-                1,
-            )
-            changed = dict(pair for part in trimmed for pair in part)
+            over = list(changed)
+            calls = [partial(self._trim_marked, u, loaded[u], changed[u]) for u in over]
+            changed = dict(zip(over, call_all("feeds", WORKERS, calls), strict=True))
         puts = self.counters.save_tallies(changed, mark.writer)
         table = self.counters.table
         run_all(lambda batch: self.batcher.write(table, batch), puts)
 
-    def _trim_marked(self, user: str, before: Tally, after: Tally) -> tuple[str, Tally]:
+    def _trim_marked(self, user: str, before: Tally, after: Tally) -> Tally:
         """Trim ``user`` to the maximum; the writer's row takes the deletions."""
         excess = self.counters.total(user) - before.count + after.count - self.max_length
         deleted = self._delete_oldest(user, excess)
-        return user, Tally(after.count - deleted, after.through, after.guard)
+        return Tally(after.count - deleted, after.through, after.guard)
 
     def _trim(self, user: str, excess: int) -> None:
         """Delete the ``excess`` oldest rows: one short Query from the old end, no scan.
