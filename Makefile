@@ -21,7 +21,7 @@ test: deps browser lint typecheck
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-streamer.txt requirements-infra.txt requirements-dev.txt pyproject.toml
+$(PY_STAMP): requirements-core.txt requirements.txt requirements-streamer.txt requirements-infra.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "streamfeed needs Python 3.11+ ($(PYTHON) is $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -3,6 +3,11 @@
 Each route names its operation in ``chalicelib.api.operations``, which holds
 its access rule, models and handler; ``dispatch`` runs it. Settings are read
 on first use (``chalicelib.api.runtime``), never at import.
+
+All three Lambda functions import this module, so it imports only what every
+one of them needs; each handler imports its own part on first call. The
+authorizer thus never loads the operations, the feeds or PynamoDB
+(``bench/cold_import.py`` measures it).
 """
 
 from __future__ import annotations
@@ -20,15 +25,11 @@ from chalice.app import (
 
 from chalicelib.api import runtime
 from chalicelib.api.authorizer import authorize
-from chalicelib.api.dispatch import dispatch
 from chalicelib.api.health import health
 from chalicelib.api.middleware import json_errors
-from chalicelib.api.openapi import document
 from chalicelib.api.telemetry import logger as api_logger
 from chalicelib.consumer import mapping
-from chalicelib.consumer.handler import handle_event
 from chalicelib.consumer.telemetry import logger as consumer_logger
-from chalicelib.statuspage import status_page
 
 app = Chalice(app_name="streamfeed")
 app.register_middleware(json_errors, "http")
@@ -43,6 +44,8 @@ def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
 
 
 def _run(op_id: str, **path: str) -> Response:
+    from chalicelib.api.dispatch import dispatch
+
     return dispatch(op_id, app.current_request, path)
 
 
@@ -53,6 +56,8 @@ def get_health() -> dict[str, Any]:
 
 @app.route("/openapi.json", methods=["GET"])
 def get_openapi() -> dict[str, Any]:
+    from chalicelib.api.openapi import document
+
     return document()
 
 
@@ -66,9 +71,11 @@ def get_status() -> Response:
     return _run("getStatus")
 
 
-# No authorizer: the page itself asks for a token (see chalicelib.statuspage.serve).
+# No authorizer: the page itself asks for a token (see chalicelib.status.page.serve).
 @app.route("/status/page", methods=["GET"])
 def get_status_page() -> Response:
+    from chalicelib.status.page import status_page
+
     return status_page(app.current_request)
 
 
@@ -198,4 +205,6 @@ def broadcast() -> Response:
     maximum_batching_window_in_seconds=mapping.MAPPING.maximum_batching_window_in_seconds,
 )
 def consume_tweets(event: KinesisEvent) -> dict[str, Any]:
+    from chalicelib.consumer.handler import handle_event
+
     return dict(handle_event(event.to_dict(), event.context))

@@ -26,7 +26,7 @@ from bench.cloud import BenchCloud
 from bench.context import Context
 from bench.harness import PROJECT_ROOT, SCALES, Figure, load_figures, log, save_figures
 from bench.report import WRITTEN
-from chalicelib.localcloud import LocalCloud
+from tools.localcloud import LocalCloud
 
 Runner = Callable[[Context], Figure]
 

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import peak_rss_mb, profile_text
-from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN
-from chalicelib.streamer.xstream import STREAM_PARAMS
+from streamer.xstream import STREAM_PARAMS
+from tools.fakex.engine import DEFAULT_BEARER_TOKEN
 
 VARIANTS = ("batches", "kinesis", "to-file", "tweepy", "twarc2")
 
@@ -55,11 +55,11 @@ class NullKinesis:
 def run_project(
     variant: str, url: str, tweets: int, out_dir: Path, profile: bool
 ) -> dict[str, Any]:
-    from chalicelib.settings import load_settings
-    from chalicelib.streamer.assemble import make_pipeline, make_sink
-    from chalicelib.streamer.kinesis_sink import KinesisSink
-    from chalicelib.streamer.spool import Spool
-    from chalicelib.streamer.xstream import RawStream
+    from chalicelib.core.settings import load_settings
+    from streamer.assemble import make_pipeline, make_sink
+    from streamer.kinesis_sink import KinesisSink
+    from streamer.spool import Spool
+    from streamer.xstream import RawStream
 
     settings = load_settings()
     null = NullKinesis()
@@ -121,7 +121,7 @@ def run_project(
 def run_tweepy(url: str, tweets: int, out_dir: Path) -> dict[str, Any]:
     import tweepy
 
-    from chalicelib.xclient.redirect import redirect_client
+    from streamer.redirect import redirect_client
 
     out = (out_dir / "tweepy.jsonl").open("w")
     count = 0
@@ -151,7 +151,7 @@ def run_twarc2(url: str, tweets: int, out_dir: Path) -> dict[str, Any]:
         USER_FIELDS,
     )
 
-    from chalicelib.xclient.redirect import redirect_session
+    from streamer.redirect import redirect_session
 
     class Redirected(twarc.Twarc2):  # type: ignore[misc]
         """twarc2's client with the X host redirected to the fake; nothing else changed."""

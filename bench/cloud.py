@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import Any, Final
 
 from bench.harness import STREAMFEED, env_without_proxies
-from chalicelib import aws, resources
-from chalicelib.fakex.testing import FakeXClient
-from chalicelib.localcloud import LocalCloud, LocalCloudConfig
-from chalicelib.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
-from chalicelib.settings import Settings, env_name
+from chalicelib.core import aws, resources
+from chalicelib.core.settings import Settings, env_name
+from tools.fakex.testing import FakeXClient
+from tools.localcloud import LocalCloud, LocalCloudConfig
+from tools.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
 
 #: Filter terms every benchmark streams: (rule value, tag = term id).
 RULES: Final = (

@@ -26,14 +26,14 @@ from bench.cloud import TERM_IDS
 from bench.context import Context
 from bench.corpus import pack
 from bench.harness import Figure, alternate, fmt, median, metered, profile_text, profiled
-from chalicelib import aws, resources
-from chalicelib.consumer.events import LocalContext, lambda_event
 from chalicelib.consumer.handler import handle_event
 from chalicelib.consumer.mapping import MAPPING
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.telemetry import logger
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
+from chalicelib.core import aws, resources
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
+from tools.eventsource.events import LocalContext, lambda_event
 
 #: The store-only goals are the data model's floor (two tables, no transactions):
 #: 1 WCU per tweet row of at most 1 KB plus 1 per matched term; (tweet rows + term

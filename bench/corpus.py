@@ -15,9 +15,9 @@ from pathlib import Path
 import requests
 
 from bench.cloud import FakeXProcess
-from chalicelib.records import Entry
-from chalicelib.streamer.packing import Limits, Packer, Sealed
-from chalicelib.streamer.xstream import STREAM_PARAMS
+from chalicelib.core.records import Entry
+from streamer.packing import Limits, Packer, Sealed
+from streamer.xstream import STREAM_PARAMS
 
 STREAM_PATH = "/2/tweets/search/stream"
 

@@ -16,12 +16,12 @@ from bench import prices
 from bench.context import Context
 from bench.harness import Figure, fmt
 from bench.prices import GB, HOURS_PER_MONTH, price
-from chalicelib import resources
 from chalicelib.consumer.mapping import MAPPING
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
-from chalicelib.telemetry.alarms import alarm_specs
-from chalicelib.telemetry.targets import default_targets
+from chalicelib.core import metricnames as names
+from chalicelib.core import resources
+from chalicelib.core.settings import Settings
+from infra.streamfeed_infra.alarms import alarm_specs
+from infra.streamfeed_infra.targets import default_targets
 
 #: Assumed DynamoDB latency per request, billed as Lambda duration (AWS: single-digit ms).
 DDB_LATENCY_MS: Final = 5.0

@@ -31,8 +31,8 @@ from bench.consumer_cost import SUBSCRIBERS_PER_TERM, Scenario
 from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median, metered
 from bench.latency import VARIANTS, delivering
-from chalicelib import resources
 from chalicelib.consumer.telemetry import logger
+from chalicelib.core import resources
 from chalicelib.feeds import BatchMark, Delivery, Feeds
 
 GOAL_REQUESTS: Final = 100

@@ -1,6 +1,6 @@
 """Figure 5: end to end on the local cloud: fake X -> streamer -> Kinesis -> consumer -> feeds.
 
-The project's composition (``chalicelib.composition``: the demo's processes,
+The project's composition (``tools.composition``: the demo's processes,
 each the real command) runs the fake X at ``e2e_rate`` tweets/s, the streamer
 and the consumer runner on a fresh stage. One subscriber ("watcher") follows
 every term, so every tweet lands in one feed exactly once.
@@ -49,17 +49,17 @@ from bench.harness import (
     profile_text,
     profiled,
 )
-from chalicelib import aws, records, resources
-from chalicelib.composition import CONSUMER, FAKEX, STREAMER, Composition, CompositionConfig
 from chalicelib.consumer.service import Consumer
-from chalicelib.fakex import Stall
-from chalicelib.fakex.snowflake import snowflake_ms
+from chalicelib.core import aws, records, resources
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.feeds.keys import sort_key
-from chalicelib.localcloud.readback import stream_entries as read_stream
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
 from chalicelib.status.reader import read_status_record
-from chalicelib.streamer.spool import Spool
+from streamer.spool import Spool
+from tools.composition import CONSUMER, FAKEX, STREAMER, Composition, CompositionConfig
+from tools.fakex import Stall
+from tools.fakex.snowflake import snowflake_ms
+from tools.localcloud.readback import stream_entries as read_stream
 
 WATCHER: Final = "watcher"
 POLL: Final = 0.05

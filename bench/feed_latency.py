@@ -37,12 +37,12 @@ from bench.end_to_end import (
     prepare_terms,
 )
 from bench.harness import Figure, percentile
-from chalicelib import aws, resources
+from chalicelib.core import aws, resources
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds
 from chalicelib.hotterms import hot_pulls
 from chalicelib.hotterms.spans import Span, format_spans
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
 
 POLL: Final = 0.2
 #: Pages of 100 one sweep reads at most, newest first, down to the oldest pending sample.

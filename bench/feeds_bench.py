@@ -20,9 +20,9 @@ from bench.context import Context
 from bench.harness import Figure, alternate, fmt, median, metered
 from chalicelib.consumer.delivery import feed_card
 from chalicelib.consumer.parsing import parse_entries
+from chalicelib.core.records import Entry
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds, StreamItem
-from chalicelib.records import Entry
-from chalicelib.settings import Settings
 
 BACKENDS: Final = ("fanout", "shared")
 BASE: Final = datetime(2026, 1, 1, tzinfo=UTC)

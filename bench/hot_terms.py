@@ -24,13 +24,13 @@ from bench.capacity import DynamoMeter, Tally, find_clients
 from bench.consumer_cost import Scenario
 from bench.context import Context
 from bench.harness import Figure, alternate, median
-from chalicelib import aws, resources
 from chalicelib.consumer.telemetry import logger
+from chalicelib.core import aws, resources
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Delivery, Feeds
 from chalicelib.hotterms import hot_pulls, term_feed
 from chalicelib.hotterms.spans import Span, format_spans
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
 
 HOT_SUBSCRIBERS: Final = 10_000
 TERM: Final = "hotbench"

@@ -21,13 +21,13 @@ from bench.cloud import FakeXProcess
 from bench.context import Context
 from bench.end_to_end import prepare_terms
 from bench.harness import Figure, fmt, log, peak_rss_mb
-from chalicelib.composition import STREAMER, Composition, CompositionConfig
-from chalicelib.composition.keys import ensure_keyset
-from chalicelib.fakex.engine import DEFAULT_BEARER_TOKEN
-from chalicelib.localcloud.ports import free_port
-from chalicelib.settings import Settings
-from chalicelib.streamer.kinesis_sink import KinesisSink
-from chalicelib.streamer.packing import Limits
+from chalicelib.core.settings import Settings
+from streamer.kinesis_sink import KinesisSink
+from streamer.packing import Limits
+from tools.composition import STREAMER, Composition, CompositionConfig
+from tools.composition.keys import ensure_keyset
+from tools.fakex.engine import DEFAULT_BEARER_TOKEN
+from tools.localcloud.ports import free_port
 
 GOAL_MB: Final = 150.0
 STEADY_RATE: Final = 1000.0
@@ -139,7 +139,7 @@ def run(ctx: Context) -> Figure:
         "(botocore holds about four copies of a call's payload while it sends it, and the "
         "shipper and the spool's replayer both put). The rest of the RSS is the process "
         "itself, its botocore sessions sharing one loader of botocore's JSON data "
-        "(`chalicelib/streamer/botodata.py`): the steady minimum below is what the "
+        "(`streamer/botodata.py`): the steady minimum below is what the "
         "streamer takes before it holds any backlog."
     )
     took = burst_sent / max(burst_seconds, 1e-9)

@@ -3,7 +3,7 @@
 For each number of subscribers per term, a fresh stage gets a 4-shard stream
 filled with the corpus packed as the streamer packs it at 200 tweets/s
 (100-tweet records), spread evenly over the shards. Then the local event
-source runner (``chalicelib.consumer.runner``, what ``streamfeed consume
+source runner (``tools.eventsource.runner``, what ``streamfeed consume
 --until-idle`` runs: one thread per shard, each in order, Lambda's batch size
 and window) drains the stream, invoking the
 consumer's handler. Each invocation is timed and tagged with its shard, which
@@ -31,14 +31,14 @@ from bench.context import Context
 from bench.corpus import pack
 from bench.harness import Figure, fmt, metered
 from bench.hot_terms import SINCE, mark_hot
-from chalicelib import aws, records
 from chalicelib.consumer.handler import handle_event
-from chalicelib.consumer.runner import Runner
 from chalicelib.consumer.service import Consumer
-from chalicelib.consumer.shards import Pacing
 from chalicelib.consumer.telemetry import logger
-from chalicelib.settings import Settings
-from chalicelib.streamer.packing import Limits
+from chalicelib.core import aws, records
+from chalicelib.core.settings import Settings
+from streamer.packing import Limits
+from tools.eventsource.runner import Runner
+from tools.eventsource.shards import Pacing
 
 SHARDS: Final = 4
 #: Records as the streamer packs them at 200 tweets/s: 100 tweets each, so every

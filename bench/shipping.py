@@ -18,13 +18,13 @@ from typing import Final
 from bench.context import Context
 from bench.corpus import pack
 from bench.harness import Figure, fmt, median
-from chalicelib import aws, records
-from chalicelib.localcloud.readback import stream_data
-from chalicelib.settings import Settings
-from chalicelib.streamer.assemble import SHIPPER_CONFIG
-from chalicelib.streamer.kinesis_sink import KinesisSink
-from chalicelib.streamer.packing import Limits
-from chalicelib.streamer.spool import Spool
+from chalicelib.core import aws, records
+from chalicelib.core.settings import Settings
+from streamer.assemble import SHIPPER_CONFIG
+from streamer.kinesis_sink import KinesisSink
+from streamer.packing import Limits
+from streamer.spool import Spool
+from tools.localcloud.readback import stream_data
 
 SHARD_BYTES: Final = 1024 * 1024
 SHARD_RECORDS: Final = 1000

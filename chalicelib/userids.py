@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from chalicelib.errors import InvalidInput
+from chalicelib.core.errors import InvalidInput
 
 #: A user id: a Cognito ``sub`` (UUID), a username or a local test id.
 USER_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.@+=:-]{0,127}$"

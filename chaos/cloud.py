@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from chalicelib.localcloud import LocalCloud, LocalCloudConfig
-from chalicelib.localcloud.bootstrap import bootstrap
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
+from tools.localcloud import LocalCloud, LocalCloudConfig
+from tools.localcloud.bootstrap import bootstrap
 
 DUMMY_AWS = {
     "AWS_ACCESS_KEY_ID": "chaos",

@@ -16,10 +16,10 @@ import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from chalicelib.localcloud import LocalCloud
 from chaos.profile import Profile
 from chaos.results import Outcome
 from chaos.suite import Context, Scenario
+from tools.localcloud import LocalCloud
 
 log = logging.getLogger("chaos")
 ROOT = Path(__file__).resolve().parents[1]

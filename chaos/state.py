@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import aws, resources
-from chalicelib.settings import Settings
+from chalicelib.core import aws, resources
+from chalicelib.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chalicelib.composition import API, Composition, CompositionConfig
-from chalicelib.fakex.problems import DISCONNECT_TYPES
-from chalicelib.localcloud import LocalCloud
-from chalicelib.localcloud.bootstrap import bootstrap
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chaos.api import fuzz, hostile, load
 from chaos.profile import Profile
 from chaos.results import Outcome
 from chaos.stream import awsfaults, burst, combined, poison, processes, terms, xfaults
 from chaos.stream.rig import Rig, RigOptions
+from tools.composition import API, Composition, CompositionConfig
+from tools.fakex.problems import DISCONNECT_TYPES
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import bootstrap
 
 RIGS: dict[str, RigOptions] = {
     "main": RigOptions(backfill_minutes=1),

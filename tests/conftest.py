@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.localcloud import LocalCloud, LocalCloudConfig
-from chalicelib.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
-from chalicelib.settings import ENV_PREFIX, Settings
+from chalicelib.core.settings import ENV_PREFIX, Settings
+from tools.localcloud import LocalCloud, LocalCloudConfig
+from tools.localcloud.bootstrap import BootstrapReport, bootstrap, ensure_tables
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from chalice.app import Request, Response
 from pydantic import BaseModel
@@ -18,17 +18,13 @@ from pydantic import BaseModel
 from chalicelib.api import access, runtime
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.errors import ApiError, not_found, to_api_error
+from chalicelib.api.headers import HEADERS
 from chalicelib.api.inputs import parse_body, parse_query
 from chalicelib.api.operations import PATH_PARAMS, Operation, operation
 from chalicelib.api.telemetry import logger
 from chalicelib.auth import Principal
 
 log = logger
-HEADERS: Final = {
-    "Content-Type": "application/json",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
 
 
 def dispatch(op_id: str, request: Request | None, path: Mapping[str, str]) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from chalicelib.errors import ServiceError
+from chalicelib.core.errors import ServiceError
 from chalicelib.feeds import (
     BroadcastConflictError,
     ContentTooLargeError,

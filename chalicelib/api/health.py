@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.settings import Settings
-from chalicelib.version import __version__
-
-
-def version() -> str:
-    """The release, known in Lambda too (the bundle has no package metadata)."""
-    return __version__
+from chalicelib.core.settings import Settings
+from chalicelib.core.version import __version__
 
 
 def health(settings: Settings) -> dict[str, Any]:
@@ -23,5 +18,5 @@ def health(settings: Settings) -> dict[str, Any]:
         "service": "streamfeed",
         "stage": settings.stage,
         "region": settings.region,
-        "version": version(),
+        "version": __version__,
     }

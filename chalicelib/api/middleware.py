@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from chalice.app import Response
 
-from chalicelib.api.dispatch import HEADERS
+from chalicelib.api.headers import HEADERS
 from chalicelib.api.telemetry import logger
 
 log = logger

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.access import Access
-from chalicelib.api.health import version
 from chalicelib.api.operations import OPERATIONS, PATH_PARAMS, Operation
 from chalicelib.api.schemas.common import ErrorBody
+from chalicelib.core.version import __version__
 
 REF: Final = "#/components/schemas/{model}"
 ERROR_TEXT: Final = {
@@ -54,7 +54,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "streamfeed API",
-            "version": version(),
+            "version": __version__,
             "description": "Filter terms, X API key sets, subscriptions, feeds and tweets. "
             "Send `Authorization: Bearer <JWT>` (Cognito, or `streamfeed token` locally).",
         },

@@ -23,7 +23,7 @@ from chalicelib.api.schemas import status as status_schemas
 from chalicelib.api.schemas import terms as term_schemas
 from chalicelib.api.schemas import tweets as tweet_schemas
 from chalicelib.api.schemas import users as user_schemas
-from chalicelib.keysets import NAME_PATTERN
+from chalicelib.core.keysets import NAME_PATTERN
 from chalicelib.terms.normalize import TERM_ID_PATTERN
 from chalicelib.timelines import TWEET_ID_PATTERN
 from chalicelib.userids import USER_ID_PATTERN

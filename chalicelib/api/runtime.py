@@ -12,17 +12,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.api.telemetry import logger
 from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
 from chalicelib.auth.config import load_auth_config
-from chalicelib.feeds import Feeds
-from chalicelib.hotterms import hot_pulls
+from chalicelib.core.settings import Settings, load_settings
 from chalicelib.lazy import ProcessDefault
-from chalicelib.settings import Settings, load_settings
-from chalicelib.terms import RuleChecker
-from chalicelib.terms.checkers import keyset_checkers
-from chalicelib.terms.xrules import Transport, urllib_transport
+
+if TYPE_CHECKING:
+    from chalicelib.feeds import Feeds
+    from chalicelib.terms import RuleChecker
+    from chalicelib.terms.xrules import Transport
 
 
 @dataclass
@@ -31,8 +32,8 @@ class Runtime:
 
     settings: Settings
     verifier: Verifier
-    #: Transport for X's rules endpoint (tests swap it; default: urllib).
-    x_transport: Transport = urllib_transport
+    #: Transport for X's rules endpoint (tests swap it; None: urllib).
+    x_transport: Transport | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _feeds: Feeds | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -44,7 +45,7 @@ class Runtime:
         auth: AuthConfig | None = None,
         *,
         keys: KeySource | None = None,
-        x_transport: Transport = urllib_transport,
+        x_transport: Transport | None = None,
     ) -> Runtime:
         config = auth if auth is not None else load_auth_config()
         verifier = build_verifier(config, settings.prefix, cached_key(settings), keys)
@@ -53,6 +54,10 @@ class Runtime:
 
     @property
     def feeds(self) -> Feeds:
+        # Imported here: the authorizer builds a Runtime too, and never reads a feed.
+        from chalicelib.feeds import Feeds
+        from chalicelib.hotterms import hot_pulls
+
         with self._lock:
             if self._feeds is None:
                 self._feeds = Feeds.from_settings(self.settings, pulls=hot_pulls(self.settings))
@@ -60,7 +65,10 @@ class Runtime:
 
     def rule_checker(self) -> tuple[RuleChecker | None, str | None]:
         """X's dry run with the key set the streamer would use, if one resolves."""
-        return keyset_checkers(self.settings, self.x_transport)()
+        from chalicelib.terms.checkers import keyset_checkers
+        from chalicelib.terms.xrules import urllib_transport
+
+        return keyset_checkers(self.settings, self.x_transport or urllib_transport)()
 
 
 _current: ProcessDefault[Runtime] = ProcessDefault(lambda: Runtime.build(load_settings()))

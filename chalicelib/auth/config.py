@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chalicelib.settings import ENV_PREFIX, SettingsError
+from chalicelib.core.settings import ENV_PREFIX, SettingsError
 
 Mode = Literal["local", "cognito"]
 

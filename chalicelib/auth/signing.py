@@ -17,12 +17,11 @@ from typing import Final
 import jwt
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib import aws
 from chalicelib.auth.errors import TokenError
 from chalicelib.auth.principal import GROUPS_CLAIM
 from chalicelib.auth.verify import LOCAL_AUDIENCE, local_issuer
-from chalicelib.keysets import redact
-from chalicelib.settings import Settings
+from chalicelib.core import redact
+from chalicelib.core.settings import Settings
 from chalicelib.userids import check_user_id
 
 SIGNING_SECRET: Final = "jwt-signing-key"  # noqa: S105 - a secret's name, not a secret
@@ -31,6 +30,8 @@ redact.install()  # the signing key travels through Secrets Manager too
 
 
 def read_signing_key(settings: Settings) -> bytes:
+    from chalicelib.core import aws  # boto3: only local auth reads a key (Cognito never)
+
     manager = aws.client(settings, "secretsmanager")
     try:
         value = manager.get_secret_value(SecretId=settings.secret_name(SIGNING_SECRET))

@@ -2,11 +2,11 @@
 
 ``app.consume_tweets`` (the Lambda handler) calls
 :func:`chalicelib.consumer.handler.handle_event`; ``streamfeed consume`` drives
-the same handler locally (:mod:`chalicelib.consumer.runner`). A custom tweet
+the same handler locally (:mod:`tools.eventsource.runner`). A custom tweet
 model or hook (``STREAMFEED_TWEET_MODEL``) receives a :class:`TweetSource`.
 """
 
+from chalicelib.consumer.errors import TweetModelError
 from chalicelib.consumer.parsing import TweetSource
-from chalicelib.consumer.tweetmodel import TweetModelError
 
 __all__ = ["TweetModelError", "TweetSource"]

@@ -21,7 +21,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from chalicelib.settings import Settings, SettingsError, env_name
+from chalicelib.core.settings import Settings, SettingsError, env_name
 
 #: The consumer's Lambda function (the ``app.py`` handler's name).
 HANDLER_NAME: Final = "consume_tweets"

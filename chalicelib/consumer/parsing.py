@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from chalicelib.records import Entry
+from chalicelib.core.records import Entry
 
 JsonObject = dict[str, Any]
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-from chalicelib import aws, records, resources
 from chalicelib.consumer.attempts import AttemptCounter
 from chalicelib.consumer.delivery import FanOut
 from chalicelib.consumer.mapping import MAPPING, EventSourceMapping
@@ -40,11 +39,12 @@ from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
 from chalicelib.consumer.totals import ConsumerTotals
 from chalicelib.consumer.tweetmodel import load_shape, tweet_time
+from chalicelib.core import aws, records, resources
+from chalicelib.core.records import RecordFormatError
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import WRITE_BATCH, Batches, chunks
 from chalicelib.feeds import BatchMark, Feeds
 from chalicelib.hotterms import term_spans
-from chalicelib.records import RecordFormatError
-from chalicelib.settings import Settings
 
 #: Tweets checked and written together: one BatchGetItem, four BatchWriteItems.
 CHUNK: Final = 100

@@ -8,7 +8,7 @@ several shards at once and one shared metric set would mix their counts.
 
 Locally no log pipeline turns EMF into metrics, so the local runner registers
 a listener (:func:`add_listener`) that receives every invocation's counts and
-puts them to the local CloudWatch itself (``chalicelib.consumer.localmetrics``).
+puts them to the local CloudWatch itself (``tools.eventsource.localmetrics``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
 
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings
 
 SERVICE: Final = "streamfeed-consumer"
 

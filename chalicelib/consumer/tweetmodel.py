@@ -3,7 +3,7 @@
 django-twitter-stream let a project swap its Tweet model for a subclass with more
 fields. Here ``STREAMFEED_TWEET_MODEL`` names either
 
-- a subclass of :class:`chalicelib.models.TweetModel` (PynamoDB) with extra
+- a subclass of :class:`chalicelib.core.models.TweetModel` (PynamoDB) with extra
   attributes, filled by its optional ``customise(self, source)`` method, or
 - a hook, any callable ``hook(source) -> Mapping[str, object]`` whose result
   is stored as extra attributes (plain values: str, int, float, bool, bytes,
@@ -27,25 +27,18 @@ from typing import Any, Final
 
 from boto3.dynamodb.types import TypeSerializer
 
+from chalicelib.consumer.errors import VARIABLE, TweetModelError
 from chalicelib.consumer.parsing import TweetSource
+from chalicelib.core.models import TweetModel, bind
+from chalicelib.core.settings import Settings
 from chalicelib.dotted import DottedPathError, import_dotted
-from chalicelib.models import TweetModel, bind
-from chalicelib.settings import Settings, SettingsError, env_name
 
-VARIABLE: Final = env_name("tweet_model")
 #: X's epoch for snowflake ids (ms): a tweet id encodes its creation time.
 _TWITTER_EPOCH_MS: Final = 1_288_834_974_657
 _SNOWFLAKE_MIN: Final = 1 << 32
 
 TweetHook = Callable[[TweetSource], Mapping[str, object]]
 RawItem = dict[str, Any]
-
-
-class TweetModelError(SettingsError):
-    """``STREAMFEED_TWEET_MODEL`` is unusable; reported like any bad setting."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"bad setting {VARIABLE}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,7 @@ def load_shape(settings: Settings) -> TweetShape:
         if not issubclass(target, TweetModel):
             raise TweetModelError(
                 f"{target.__qualname__} is a class but not a subclass of "
-                "chalicelib.models.TweetModel"
+                "chalicelib.core.models.TweetModel"
             )
         return TweetShape(bind(target, settings))
     if callable(target):

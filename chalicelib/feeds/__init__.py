@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from chalicelib.core.settings import load_settings
 from chalicelib.feeds.errors import (
     BroadcastConflictError,
     ContentTooLargeError,
@@ -43,7 +44,6 @@ from chalicelib.feeds.protocol import FeedBackend, ReadWindow
 from chalicelib.feeds.sequence import StreamItems
 from chalicelib.feeds.service import Feeds
 from chalicelib.lazy import ProcessDefault
-from chalicelib.settings import load_settings
 
 __all__ = [
     "AddResult",

@@ -7,7 +7,7 @@ without knowing each case.
 
 from __future__ import annotations
 
-from chalicelib.settings import SettingsError, env_name
+from chalicelib.core.settings import SettingsError, env_name
 
 #: The environment variable that picks the backend; every config error names it.
 BACKEND_VARIABLE = env_name("feed_backend")

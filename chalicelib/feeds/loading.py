@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 from typing import Final
 
+from chalicelib.core.settings import Settings
 from chalicelib.dotted import DottedPathError, import_dotted
 from chalicelib.feeds.errors import FeedConfigError
 from chalicelib.feeds.protocol import FeedBackend
-from chalicelib.settings import Settings
 
 BUILTIN: Final = {
     "fanout": "chalicelib.feeds.backends.fanout:FanoutBackend",

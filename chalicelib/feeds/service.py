@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Final
 
+from chalicelib.core.settings import Settings
 from chalicelib.feeds.broadcasting import run_broadcast
 from chalicelib.feeds.cursors import decode_cursor, encode_cursor
 from chalicelib.feeds.errors import FeedError
@@ -39,7 +40,6 @@ from chalicelib.feeds.protocol import (
 )
 from chalicelib.feeds.sequence import StreamItems
 from chalicelib.feeds.times import to_utc, utc_now
-from chalicelib.settings import Settings
 
 #: Recipients handed to the backend at once (and broadcast progress granularity).
 CHUNK_SIZE: Final = 500

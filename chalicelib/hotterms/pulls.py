@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib import resources
+from chalicelib.core import resources
+from chalicelib.core.settings import Settings
 from chalicelib.feeds.protocol import Pull
 from chalicelib.feeds.times import parse_time
 from chalicelib.hotterms.store import TermSpans, term_feed, term_spans
-from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import Batches
 from chalicelib.hotterms.spans import Span, format_spans, next_spans, parse_spans
-from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -218,7 +218,7 @@ def _refused(error: ClientError) -> bool:
 
 def term_spans(settings: Settings, client: DynamoDBClient | None = None) -> TermSpans:
     """The stage's terms table, on the bulk client unless one is given."""
-    from chalicelib import aws, resources
+    from chalicelib.core import aws, resources
 
     table = settings.table_name(resources.TERMS.logical)
     return TermSpans(settings, client or aws.bulk_dynamodb(settings), table)

@@ -1,7 +1,7 @@
 """The status report's numbers, from CloudWatch ``GetMetricData``.
 
 Every component publishes to one namespace with one ``Stage`` dimension
-(:mod:`chalicelib.telemetry.names`), and both AWS and the local cloud (moto)
+(:mod:`chalicelib.core.metricnames`), and both AWS and the local cloud (moto)
 answer ``GetMetricData``, so the same two calls feed the status page in both
 places. Building the queries and turning the answers into fixed time grids
 are pure functions; only :func:`fetch_metrics` talks to CloudWatch.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings
 
 #: AWS's own Kinesis metric: how far behind the stream's readers are.
 KINESIS_NAMESPACE: Final = "AWS/Kinesis"

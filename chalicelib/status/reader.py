@@ -16,12 +16,12 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import resources
-from chalicelib.aws import quick_client
 from chalicelib.consumer.totals import AllTimeTotals, ConsumerTotals
+from chalicelib.core import resources
+from chalicelib.core.aws import quick_client
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.hotterms import is_hot_text
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
 from chalicelib.status.metrics import MetricsView, fetch_metrics
 from chalicelib.status.queue import QueueDepth, queue_depth
 from chalicelib.status.report import STATUS_PK, STATUS_SK, TermSync, build_report

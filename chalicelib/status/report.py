@@ -38,7 +38,7 @@ NUMBER_FIELDS: Final = (
     "received",
     "shipped",
     "rate_per_min",
-    "active_rules",
+    "active_terms",
     "poll_interval",
     "bad_lines",
     "spool_depth",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.userids import InvalidUser
 
 

@@ -15,9 +15,9 @@ from typing import Final
 
 from pynamodb.exceptions import DeleteError, PutError
 
+from chalicelib.core.models import SubscriptionModel, TermModel, bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.hotterms import term_feed, term_spans
-from chalicelib.models import SubscriptionModel, TermModel, bind_models
-from chalicelib.settings import Settings
 from chalicelib.subscriptions.errors import SubscriptionLimit, SubscriptionNotFound
 from chalicelib.terms import get_term
 from chalicelib.userids import check_user_id

@@ -5,8 +5,8 @@ Shared by the API and the CLI so both validate a new term the same way.
 
 from __future__ import annotations
 
-from chalicelib.keysets import KeySetError, resolve_keyset
-from chalicelib.settings import Settings
+from chalicelib.core.keysets import KeySetError, resolve_keyset
+from chalicelib.core.settings import Settings
 from chalicelib.terms.validation import CheckerSource
 from chalicelib.terms.xrules import RuleChecker, Transport, XDryRun, urllib_transport
 

@@ -1,8 +1,8 @@
-"""What the terms service raises (see ``chalicelib.errors`` for the families)."""
+"""What the terms service raises (see ``chalicelib.core.errors`` for the families)."""
 
 from __future__ import annotations
 
-from chalicelib.errors import Conflict, InvalidInput, NotFound, Rejected
+from chalicelib.core.errors import Conflict, InvalidInput, NotFound, Rejected
 
 
 class TermNotFound(NotFound):

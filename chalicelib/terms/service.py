@@ -17,8 +17,8 @@ from typing import Final
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.models import TermModel, bind_models
-from chalicelib.settings import Settings
+from chalicelib.core.models import TermModel, bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.terms.errors import DuplicateTerm, InvalidRule, TermNotFound
 from chalicelib.terms.normalize import is_term_id, normalize_value, term_id_for
 from chalicelib.terms.validation import CheckerSource, Validation, validate_rule

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.core.errors import InvalidInput, NotFound
 
 
 class TweetNotFound(NotFound):

@@ -15,8 +15,8 @@ from typing import Any, Final
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.models import TweetModel, bind_models
-from chalicelib.settings import Settings
+from chalicelib.core.models import TweetModel, bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.terms import get_term
 from chalicelib.timelines.cursors import decode_cursor, encode_cursor
 from chalicelib.timelines.errors import TweetNotFound

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from chalicelib.api.openapi import document
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chaos.api.transport import InProcess, installed
 from chaos.api.world import World, build_world, call, local_runtime
 from chaos.results import Outcome

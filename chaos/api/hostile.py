@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chaos.api.hostile_cases import CASES, Case, Ctx
 from chaos.api.server import local_server
 from chaos.api.transport import Http, InProcess, Reply, Transport, installed

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chaos.api.transport import Http, InProcess, Transport, installed
 from chaos.api.world import World, build_world, call, local_runtime
 from chaos.results import Outcome

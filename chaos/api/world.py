@@ -16,12 +16,12 @@ from typing import Any
 
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import AuthConfig, CognitoVerifier, StaticJwks, mint_token, read_signing_key
-from chalicelib.localcloud.bootstrap import BootstrapReport, ensure_secrets, ensure_tables
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.terms.xrules import HttpReply
 from chaos.api.tokens import claims_now, public_jwk
 from chaos.api.transport import Reply, Transport
+from tools.localcloud.bootstrap import BootstrapReport, ensure_secrets, ensure_tables
 
 COGNITO_POOL = "us-east-1_ChaosPool1"
 COGNITO_CLIENT = "chaos-client"

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import aws
+from chalicelib.core import aws
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds
-from chalicelib.settings import Settings
 
 _BATCH = 100
 

@@ -20,7 +20,7 @@ from chaos.stream.window import Window
 def spool_bytes(local_dir: str | Path) -> int:
     """Bytes of records waiting in a streamer's spool (read-only: never opens it as a Spool).
 
-    Opening a :class:`~chalicelib.streamer.spool.Spool` would run its crash
+    Opening a :class:`~streamer.spool.Spool` would run its crash
     recovery, which may cut a frame the live streamer is writing.
     """
     folder = Path(local_dir) / "spool"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.composition import CONSUMER
-from chalicelib.fakex.faults import Drop, Duplicate, Malformed, OperationalDisconnect
 from chaos.results import Outcome
 from chaos.stream.rig import Rig
 from chaos.stream.window import Window
 from chaos.stream.xfaults import fire
+from tools.composition import CONSUMER
+from tools.fakex.faults import Drop, Duplicate, Malformed, OperationalDisconnect
 
 
 def baseline(rig: Rig) -> Outcome:

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from chalicelib.fakex import stream as fake_stream
-from chalicelib.fakex.engine import WINDOW
-from chalicelib.fakex.testing import FakeX
-from chalicelib.fakex.timeline import Timeline
+from tools.fakex import stream as fake_stream
+from tools.fakex.engine import WINDOW
+from tools.fakex.testing import FakeX
+from tools.fakex.timeline import Timeline
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ import time
 
 import orjson
 
-from chalicelib import aws, records
-from chalicelib.fakex.snowflake import iso_ms, snowflake
-from chalicelib.records import Entry
+from chalicelib.core import aws, records
+from chalicelib.core.records import Entry
 from chaos.results import Outcome
 from chaos.stream.accounting import StoreProbe
 from chaos.stream.rig import Rig
 from chaos.stream.window import Window
+from tools.fakex.snowflake import iso_ms, snowflake
 
 #: Worker bits no fake X stream uses, so injected ids never collide with X's.
 _WORKER = 777 << 12

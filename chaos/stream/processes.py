@@ -17,14 +17,14 @@ from __future__ import annotations
 import signal
 import time
 
-from chalicelib.composition import CONSUMER, STREAMER
-from chalicelib.localcloud.cloud import PROJECT_ROOT
-from chalicelib.localcloud.processes import ManagedProcess
-from chalicelib.settings import env_name
+from chalicelib.core.settings import env_name
 from chaos.results import Outcome
 from chaos.stream.awsfaults import spool_bytes
 from chaos.stream.rig import Rig
 from chaos.stream.window import Window
+from tools.composition import CONSUMER, STREAMER
+from tools.localcloud.cloud import PROJECT_ROOT
+from tools.localcloud.processes import ManagedProcess
 
 
 def _wait(check: object, timeout: float, what: str) -> float:

@@ -27,17 +27,17 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from chalicelib.composition import API, CONSUMER, STREAMER, Composition, CompositionConfig
-from chalicelib.composition.keys import ensure_keyset
-from chalicelib.localcloud import LocalCloud
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings, env_name
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings, env_name
 from chalicelib.terms import term_id_for
 from chaos.faultproxy import FaultProxy
 from chaos.profile import Profile
 from chaos.stream.accounting import StoreProbe
 from chaos.stream.fakex import ChaosFakeX
 from chaos.stream.watchdog import Watchdog
+from tools.composition import API, CONSUMER, STREAMER, Composition, CompositionConfig
+from tools.composition.keys import ensure_keyset
+from tools.localcloud import LocalCloud
 
 KEYS = "chaos-x"
 #: Rules, and who follows which (by index): one user per term and one with both.

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from chalicelib.composition import API, CONSUMER, Composition
+from tools.composition import API, CONSUMER, Composition
 
 WATCHED = (CONSUMER, API)
 

@@ -15,12 +15,12 @@ from collections import Counter
 
 import orjson
 
-from chalicelib import aws, records
-from chalicelib.localcloud.readback import stream_data
-from chalicelib.settings import Settings
+from chalicelib.core import aws, records
+from chalicelib.core.settings import Settings
 from chaos.results import Outcome
 from chaos.stream.accounting import StoreProbe, check_feeds
 from chaos.stream.rig import Rig
+from tools.localcloud.readback import stream_data
 
 #: The local consumer runner exiting is a fault of local tooling, not of the
 #: deployed system (Lambda runs the consumer there): recorded, restarted, measured on.

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.fakex.faults import (
+from chaos.results import Outcome
+from chaos.stream.accounting import StoreProbe
+from chaos.stream.fakex import bad_line
+from chaos.stream.rig import Rig
+from chaos.stream.window import Window, sample_ids
+from tools.fakex.faults import (
     ConnectError,
     Drop,
     Duplicate,
@@ -21,12 +26,7 @@ from chalicelib.fakex.faults import (
     OperationalDisconnect,
     Stall,
 )
-from chalicelib.fakex.problems import DISCONNECT_TYPES
-from chaos.results import Outcome
-from chaos.stream.accounting import StoreProbe
-from chaos.stream.fakex import bad_line
-from chaos.stream.rig import Rig
-from chaos.stream.window import Window, sample_ids
+from tools.fakex.problems import DISCONNECT_TYPES
 
 
 def fire(rig: Rig, *faults: Fault, reconnect: bool = True, timeout: float = 120.0) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from chalicelib import resources
-from chalicelib.resources import KEYSET_SECRET_PREFIX
-from chalicelib.settings import Settings
+from chalicelib.core import resources
+from chalicelib.core.resources import KEYSET_SECRET_PREFIX
+from chalicelib.core.settings import Settings
 
 Component = Literal["api", "consumer", "authorizer", "streamer"]
 Level = Literal["read", "write", "read_write"]

@@ -9,7 +9,7 @@ what Chalice cannot say is patched in with ``add_override``:
 - the consumer's event source mapping gets every setting of
   ``chalicelib.consumer.mapping`` and the dead-letter queue as its on-failure
   destination;
-- the REST API gets ``chalicelib.api.gateway``'s responses;
+- the REST API gets ``infra.streamfeed_infra.gatewayresponses``'s responses;
 - functions get fixed names (``<prefix>-api`` ...: the names the dashboard and
   alarms use) and log to ``/streamfeed/<prefix>/<component>``.
 """

@@ -1,6 +1,6 @@
 """Per-stage choices of the deployment: what differs between dev and prod.
 
-Names never come from here: they come from ``chalicelib.settings.Settings``
+Names never come from here: they come from ``chalicelib.core.settings.Settings``
 built for the stage, the same rules every component uses at run time, so a
 table the CDK app creates is the table the code looks for.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 
 STAGES: Final = ("dev", "prod")
 DEFAULT_REGION: Final = "us-east-1"

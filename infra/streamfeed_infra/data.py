@@ -1,6 +1,6 @@
 """The stateful part: tables, the Kinesis stream, the dead-letter queue, log groups.
 
-Every one is built from ``chalicelib/resources.py`` and named by the stage's
+Every one is built from ``chalicelib/core/resources.py`` and named by the stage's
 ``Settings``, exactly as ``streamfeed local up`` creates them locally.
 """
 
@@ -13,8 +13,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from chalicelib import resources
-from chalicelib.resources import Key, TableSpec
+from chalicelib.core import resources
+from chalicelib.core.resources import Key, TableSpec
 
 from .config import StageConfig
 

@@ -13,9 +13,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from chalicelib.telemetry.alarms import alarm_specs
-from chalicelib.telemetry.dashboard import dashboard_properties
-from chalicelib.telemetry.targets import Targets
+from infra.streamfeed_infra.alarms import alarm_specs
+from infra.streamfeed_infra.dashboard import dashboard_properties
+from infra.streamfeed_infra.targets import Targets
 
 from .config import StageConfig
 

@@ -5,15 +5,15 @@ mapping is an ``Events`` entry of an ``AWS::Serverless::Function`` and the
 REST API is an ``AWS::Serverless::Api``. Both deployment paths patch those same
 spots (the CDK app with ``add_override``, ``chalice package`` with a merge
 template), so both are built here, from ``chalicelib.consumer.mapping`` and
-``chalicelib.api.gateway``. Plain data: no CDK import.
+``infra.streamfeed_infra.gatewayresponses``. Plain data: no CDK import.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from chalicelib.api.gateway import gateway_responses
 from chalicelib.consumer.mapping import HANDLER_NAME, EventSourceMapping
+from infra.streamfeed_infra.gatewayresponses import gateway_responses
 
 #: Logical ids in Chalice's SAM template.
 API_FUNCTION: Final = "APIHandler"

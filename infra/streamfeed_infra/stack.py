@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_cdk import Aws, CfnOutput, Environment, Stack, Tags
 from constructs import Construct
 
-from chalicelib.telemetry.dashboard import dashboard_name
-from chalicelib.telemetry.targets import Targets, default_targets
+from infra.streamfeed_infra.dashboard import dashboard_name
+from infra.streamfeed_infra.targets import Targets, default_targets
 
 from .api import ChaliceApp
 from .auth import UserDirectory

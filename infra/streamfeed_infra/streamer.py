@@ -6,7 +6,7 @@ reaches X and the AWS APIs through the internet gateway. No NAT gateway
 each per AZ); nothing listens, so the security group has no inbound rule.
 
 Secrets: none in the task definition. The streamer reads its key set's
-bearer token from Secrets Manager at run time (``chalicelib.keysets``), by the
+bearer token from Secrets Manager at run time (``chalicelib.core.keysets``), by the
 key set's name, so replacing a key set through the API or choosing another
 default needs a task restart, not a redeploy; the task role may read only the
 stage's ``keysets/*`` secrets.
@@ -29,15 +29,21 @@ from .grants import grant_component
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 DESIRED_PARAMETER: Final = "StreamerDesiredCount"
+
+
+def image_sources(dockerfile: Path = REPO_ROOT / "Dockerfile") -> tuple[str, ...]:
+    """What the Dockerfile's ``COPY`` lines take from the repository, in order."""
+    sources: list[str] = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += [w.rstrip("/") for w in words[1:-1] if not w.startswith("--")]
+    return tuple(sources)
+
+
 #: Only what the Dockerfile copies goes into the image asset, so an edited
 #: README or test does not change the asset hash and rebuild the image.
-IMAGE_FILES: Final = (
-    "Dockerfile",
-    "requirements.txt",
-    "requirements-streamer.txt",
-    "pyproject.toml",
-    "chalicelib",
-)
+IMAGE_FILES: Final = ("Dockerfile", *image_sources())
 
 
 def image_excludes() -> list[str]:

@@ -20,12 +20,12 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.api import runtime
-from chalicelib.api.localserver import ApiClient
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import AuthConfig, mint_token, read_signing_key
-from chalicelib.localcloud.bootstrap import BootstrapReport, ensure_secrets
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chalicelib.terms.xrules import HttpReply
+from tools.apiserver.server import ApiClient
+from tools.localcloud.bootstrap import BootstrapReport, ensure_secrets
 
 LOCAL_AUTH = AuthConfig(auth_mode="local")
 

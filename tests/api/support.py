@@ -11,14 +11,14 @@ from typing import Any
 
 from app import app
 from chalicelib.api import runtime
-from chalicelib.api.localserver import ApiClient
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import read_signing_key
-from chalicelib.localcloud import LocalCloud
-from chalicelib.localcloud.bootstrap import BootstrapReport, ensure_secrets, ensure_tables
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings, env_name
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings, env_name
 from tests.api.conftest import LOCAL_AUTH, Api, no_x
+from tools.apiserver.server import ApiClient
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import BootstrapReport, ensure_secrets, ensure_tables
 
 #: A valid body for every operation that takes one.
 BODIES: dict[str, Any] = {

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.cli import main
-from chalicelib.keysets import resolve_keyset
-from chalicelib.models import bind_models
+from chalicelib.core.keysets import resolve_keyset
+from chalicelib.core.models import bind_models
 from chalicelib.terms import term_id_for
 from tests.api.conftest import Api, body_of
 from tests.api.support import cli_env
+from tools.cli import main
 
 SECRET = "CLIbearerSECRETtoken-7777"
 

@@ -19,7 +19,7 @@ from app import app
 from chalicelib.api import runtime
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import AuthConfig, CachedJwks, CognitoVerifier, StaticJwks, TokenError
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from tests.api.conftest import body_of
 
 POOL = "us-east-1_TestPool1"

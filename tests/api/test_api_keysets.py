@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import aws
-from chalicelib.keysets import (
+from chalicelib.core import aws
+from chalicelib.core.keysets import (
     KeySetError,
     KeySetResolutionError,
     SecretValues,
@@ -13,7 +13,7 @@ from chalicelib.keysets import (
     resolve_keyset,
     set_default,
 )
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from tests.api.conftest import Api, body_of
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAsecretBearer9f3k"
@@ -114,7 +114,7 @@ def test_resolve_keyset_order(api_stage: Settings) -> None:
 
 
 def test_a_key_set_never_shows_its_secrets() -> None:
-    from chalicelib.keysets import KeySet
+    from chalicelib.core.keysets import KeySet
 
     keyset = KeySet(
         "main", "bearer-SECRET-abcd", "ck-SECRET", "cs-SECRET", "at-SECRET", "ats-SECRET"

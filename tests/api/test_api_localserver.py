@@ -21,13 +21,13 @@ import pytest
 
 from app import app
 from chalicelib.api import runtime
-from chalicelib.api.gateway import answer
-from chalicelib.api.localserver import MAX_REQUEST_BYTES, ApiClient
 from chalicelib.auth import mint_token, read_signing_key
-from chalicelib.localcloud import LocalCloud
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
+from infra.streamfeed_infra.gatewayresponses import answer
 from tests.api.support import cli_env, new_stage
 from tests.conftest import PROJECT_ROOT
+from tools.apiserver.server import MAX_REQUEST_BYTES, ApiClient
+from tools.localcloud import LocalCloud
 
 STREAMFEED = Path(sys.executable).with_name("streamfeed")
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.api.telemetry import SERVICE, logger
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from tests.api.conftest import Api
 from tests.api.support import api_on
 

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.api.gateway import answer
 from chalicelib.api.openapi import document
 from chalicelib.api.operations import OPERATIONS, Operation
 from chalicelib.auth import mint_token, read_signing_key
-from chalicelib.localcloud import LocalCloud
+from infra.streamfeed_infra.gatewayresponses import answer
 from tests.api.conftest import Api, body_of
 from tests.api.support import BODIES, api_on, new_stage, store_tweet
+from tools.localcloud import LocalCloud
 
 OWNER = "alice"
 OTHER = "bob"

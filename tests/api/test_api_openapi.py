@@ -19,11 +19,11 @@ from jsonschema import Draft202012Validator
 from app import app
 from chalicelib.api.openapi import document
 from chalicelib.api.operations import OPERATIONS
-from chalicelib.localcloud import LocalCloud
 from chalicelib.terms import term_id_for
 from tests.api.conftest import Api, body_of
 from tests.api.schema_strategies import strategy
 from tests.api.support import api_on, new_stage, store_tweet
+from tools.localcloud import LocalCloud
 
 DOC = document()
 SCHEMAS = DOC["components"]["schemas"]

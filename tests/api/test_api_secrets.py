@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from chalicelib.api.operations import OPERATIONS
-from chalicelib.keysets import resolve_keyset
+from chalicelib.core.keysets import resolve_keyset
 from tests.api.conftest import Api, body_of
 
 SECRETS = {

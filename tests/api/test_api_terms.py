@@ -8,10 +8,10 @@ import pytest
 
 from chalicelib.api import runtime
 from chalicelib.api.runtime import Runtime
-from chalicelib.fakex import FakeX
 from chalicelib.terms import InvalidRule, normalize_value, term_id_for
 from chalicelib.terms.syntax import check_rule
 from tests.api.conftest import LOCAL_AUTH, Api, body_of
+from tools.fakex import FakeX
 
 
 def test_create_read_list_disable_delete(api: Api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.models import bind_models
+from chalicelib.core.models import bind_models
 from chalicelib.status import TermSync, build_report
 from tests.api.conftest import Api, body_of
 from tests.api.support import store_tweet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.models import bind_models
+from chalicelib.core.models import bind_models
 from chalicelib.terms import term_id_for
 from tests.api.conftest import Api, body_of
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.localcloud import servers
-from chalicelib.localcloud.cloud import PROJECT_ROOT
-from chalicelib.localcloud.ports import free_port
+from tools.localcloud import servers
+from tools.localcloud.cloud import PROJECT_ROOT
+from tools.localcloud.ports import free_port
 
 pytestmark = pytest.mark.integration
 

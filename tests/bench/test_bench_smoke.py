@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import FIGURES, main
-from chalicelib.localcloud import LocalCloud
+from tools.localcloud import LocalCloud
 
 pytestmark = pytest.mark.integration
 

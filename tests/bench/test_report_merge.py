@@ -12,7 +12,7 @@ from pathlib import Path
 from bench import report
 from bench.__main__ import main
 from bench.harness import Figure, Row
-from chalicelib.localcloud import servers
+from tools.localcloud import servers
 
 
 def _figures() -> list[Figure]:

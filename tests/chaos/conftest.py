@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.localcloud import LocalCloud
 from chaos.profile import SHORT
 from chaos.results import Outcome
 from chaos.suite import Context
+from tools.localcloud import LocalCloud
 
 
 @pytest.fixture(scope="session")

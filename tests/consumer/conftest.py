@@ -16,13 +16,13 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import aws
 from chalicelib.consumer import runtime
 from chalicelib.consumer.service import Consumer
+from chalicelib.core import aws
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import Batches, chunks
 from chalicelib.feeds import Feeds
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
 from chalicelib.timelines import term_tweets
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeSetAttribute
 
 from chalicelib.consumer import TweetSource
-from chalicelib.models import TweetModel
+from chalicelib.core.models import TweetModel
 
 
 class HashtagTweet(TweetModel):

@@ -1,6 +1,6 @@
 """Realistic stream lines (from the fake X generator), records and Lambda events.
 
-Lines are built by ``chalicelib.fakex`` exactly as the fake X server renders
+Lines are built by ``tools.fakex`` exactly as the fake X server renders
 them for the streamer's field selection, so the consumer is tested on the
 shapes X sends: originals, retweets with the original in ``includes.tweets``,
 replies, quotes, long posts with ``note_tweet``.
@@ -15,16 +15,16 @@ from typing import Any
 
 import orjson
 
-from chalicelib import records
-from chalicelib.fakex.fields import parse_selection, render
-from chalicelib.fakex.people import People
-from chalicelib.fakex.snowflake import snowflake
-from chalicelib.fakex.sources import stamp
-from chalicelib.fakex.tweets import TweetFactory
-from chalicelib.fakex.witness import Plan
-from chalicelib.records import Entry
+from chalicelib.core import records
+from chalicelib.core.records import Entry
+from tools.fakex.fields import parse_selection, render
+from tools.fakex.people import People
+from tools.fakex.snowflake import snowflake
+from tools.fakex.sources import stamp
+from tools.fakex.tweets import TweetFactory
+from tools.fakex.witness import Plan
 
-#: What the streamer asks X for (chalicelib.streamer.xstream.STREAM_PARAMS).
+#: What the streamer asks X for (streamer.xstream.STREAM_PARAMS).
 SELECTION = parse_selection(
     {
         "expansions": "author_id,referenced_tweets.id,referenced_tweets.id.author_id",

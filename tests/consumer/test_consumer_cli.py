@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from app import consume_tweets
-from chalicelib import aws
-from chalicelib.consumer.checkpoints import Checkpoints
-from chalicelib.consumer.runner import HandlerError, load_handler
-from chalicelib.settings import Settings, env_name
+from chalicelib.core import aws
+from chalicelib.core.settings import Settings, env_name
 from chalicelib.status.reader import current_status
 from tests.conftest import PROJECT_ROOT
 from tests.consumer.conftest import stored_tweets
 from tests.consumer.support import Lines, record
+from tools.eventsource.checkpoints import Checkpoints
+from tools.eventsource.runner import HandlerError, load_handler
 
 STREAMFEED = PROJECT_ROOT / ".venv" / "bin" / "streamfeed"
 

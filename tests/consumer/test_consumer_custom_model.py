@@ -10,13 +10,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from chalicelib import aws
 from chalicelib.consumer import TweetModelError, runtime
 from chalicelib.consumer.parsing import TweetSource
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.tweetmodel import load_shape
-from chalicelib.models import bind
-from chalicelib.settings import Settings
+from chalicelib.core import aws
+from chalicelib.core.models import bind
+from chalicelib.core.settings import Settings
 from chalicelib.timelines import get_tweet
 from tests.consumer import custom_models
 from tests.consumer.conftest import invoke
@@ -85,7 +85,7 @@ def test_a_hook_may_not_replace_what_the_api_reads(custom: Settings) -> None:
         ("tests.consumer.custom_models.Missing", "has no attribute 'Missing'"),
         (
             "tests.consumer.custom_models.NotATweet",
-            "not a subclass of chalicelib.models.TweetModel",
+            "not a subclass of chalicelib.core.models.TweetModel",
         ),
         ("tests.consumer.custom_models.NOT_A_MODEL", "is a int, not a TweetModel subclass"),
         ("custom_models", "is not a dotted path"),

@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib import aws, records
 from chalicelib.consumer import runtime
 from chalicelib.consumer.mapping import MAPPING
 from chalicelib.consumer.parsing import TweetSource
@@ -18,8 +17,9 @@ from chalicelib.consumer.quarantine import MAX_DATA_BYTES, RecordRef, dead_lette
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.telemetry import logger
 from chalicelib.consumer.tweetmodel import TweetShape
+from chalicelib.core import aws, records
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import Batches
-from chalicelib.settings import Settings
 from chaos.faultproxy import FaultProxy
 from tests.consumer.conftest import dead_letters, invoke, stored_tweets
 from tests.consumer.support import (

@@ -13,18 +13,19 @@ from typing import Any
 import orjson
 import pytest
 
-from chalicelib import cards, resources
+from chalicelib import cards
 from chalicelib.consumer import runtime
 from chalicelib.consumer.quarantine import RecordRef
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.subscribers import CACHE_LIMIT, PAGE_SIZE, SubscriberLookup
 from chalicelib.consumer.telemetry import Counts
+from chalicelib.core import metricnames as names
+from chalicelib.core import resources
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import BatchMark, Feeds, StreamItem
 from chalicelib.feeds.backends.fanout import FanoutBackend
 from chalicelib.feeds.protocol import Addition
 from chalicelib.feeds.service import BATCH_ROWS
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
 from tests.consumer.conftest import emf_counts, feed, invoke, subscribe
 from tests.consumer.support import Lines, kinesis_event, record, tweet_id
 

@@ -8,21 +8,21 @@ from typing import Any
 
 import pytest
 
-from chalicelib import aws
 from chalicelib.consumer import runtime, telemetry
-from chalicelib.consumer.localmetrics import Totals, metric_data
-from chalicelib.consumer.runner import Runner
 from chalicelib.consumer.service import Consumer
-from chalicelib.consumer.shards import Pacing
 from chalicelib.consumer.telemetry import Counts
 from chalicelib.consumer.totals import AllTimeTotals
+from chalicelib.core import aws
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import Batches
-from chalicelib.settings import Settings
 from chalicelib.status.reader import current_status
-from chalicelib.telemetry import names
 from tests.consumer.conftest import emf_counts, feed, invoke, subscribe
 from tests.consumer.support import FaultyDynamo, Lines, kinesis_event, record, tweet_id
 from tests.consumer.test_consumer_runner import NO_WAIT, Recorder, put
+from tools.eventsource.localmetrics import Totals, metric_data
+from tools.eventsource.runner import Runner
+from tools.eventsource.shards import Pacing
 
 FAST = Pacing(poll_interval=0.2, retry_base=0.01, retry_cap=0.05)
 

@@ -9,16 +9,16 @@ import pytest
 
 from chalicelib import cards
 from chalicelib.consumer.delivery import feed_card
-from chalicelib.consumer.events import on_failure_message, outcome
 from chalicelib.consumer.mapping import MAPPING, stream_name
 from chalicelib.consumer.parsing import TweetSource, parse_entries
 from chalicelib.consumer.store import timeline_key
 from chalicelib.consumer.subscribers import difference, union
 from chalicelib.consumer.tweetmodel import tweet_time
+from chalicelib.core.records import Entry
+from chalicelib.core.settings import Settings, SettingsError
 from chalicelib.feeds.inputs import MAX_CONTENT_BYTES, check_content
-from chalicelib.records import Entry
-from chalicelib.settings import Settings, SettingsError
 from tests.consumer.support import Lines, original_id, tweet_id
+from tools.eventsource.events import on_failure_message, outcome
 
 
 def entries(*lines: bytes) -> list[Entry]:

@@ -12,14 +12,14 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from chalicelib import aws
-from chalicelib.consumer.checkpoints import Checkpoints
-from chalicelib.consumer.runner import Runner, ready_shards
 from chalicelib.consumer.service import Consumer
-from chalicelib.settings import Settings
+from chalicelib.core import aws
+from chalicelib.core.settings import Settings
 from tests.consumer.conftest import stored_tweets
 from tests.consumer.support import Lines, record, tweet_id
 from tests.consumer.test_consumer_runner import FAST, NO_WAIT, Recorder, sequences_of
+from tools.eventsource.checkpoints import Checkpoints
+from tools.eventsource.runner import Runner, ready_shards
 
 #: Generous: only a broken runner gets near it.
 DEADLINE_S = 120

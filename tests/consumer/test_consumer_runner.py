@@ -12,20 +12,20 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from app import consume_tweets
-from chalicelib import aws
 from chalicelib.consumer import runtime
-from chalicelib.consumer.checkpoints import Checkpoints
 from chalicelib.consumer.mapping import MAPPING
-from chalicelib.consumer.runner import BUSY_POLL_INTERVAL, BackOff, Runner, backing_off
 from chalicelib.consumer.service import Consumer
-from chalicelib.consumer.shards import Pacing, Wiring
-from chalicelib.localcloud import LocalCloud
-from chalicelib.localcloud.bootstrap import bootstrap
-from chalicelib.settings import Settings
+from chalicelib.core import aws
+from chalicelib.core.settings import Settings
 from tests.conftest import unique_prefix
 from tests.consumer.conftest import dead_letters, stored_tweets
 from tests.consumer.support import Lines, record, tweet_id
 from tests.consumer.test_consumer_failures import failing_for, with_hook
+from tools.eventsource.checkpoints import Checkpoints
+from tools.eventsource.runner import BUSY_POLL_INTERVAL, BackOff, Runner, backing_off
+from tools.eventsource.shards import Pacing, Wiring
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import bootstrap
 
 FAST = Pacing(poll_interval=0.2, retry_base=0.01, retry_cap=0.05)
 NO_WAIT = replace(MAPPING, maximum_batching_window_in_seconds=0)

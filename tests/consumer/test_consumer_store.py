@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib.consumer import runtime
 from chalicelib.consumer.service import Consumer
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings
 from tests.consumer.conftest import dead_letters, emf_counts, invoke, stored_tweets, timeline
 from tests.consumer.support import (
     SHARD,

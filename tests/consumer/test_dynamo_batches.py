@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import aws, resources
+from chalicelib.core import aws, resources
+from chalicelib.core.settings import Settings
 from chalicelib.dynamo_batches import Batches
-from chalicelib.settings import Settings
 
 
 def row(term: str, sk: str, tweet: str) -> dict[str, dict[str, str]]:

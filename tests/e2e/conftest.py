@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.composition import Composition, CompositionConfig
-from chalicelib.localcloud import LocalCloud
 from tests.conftest import unique_prefix
+from tools.composition import Composition, CompositionConfig
+from tools.localcloud import LocalCloud
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 import requests
 
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 
 
 @dataclass

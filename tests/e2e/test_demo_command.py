@@ -23,8 +23,8 @@ import psutil
 import pytest
 import requests
 
-from chalicelib.composition.commands import streamfeed_argv
-from chalicelib.localcloud.cloud import PROJECT_ROOT
+from tools.composition.commands import streamfeed_argv
+from tools.localcloud.cloud import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")

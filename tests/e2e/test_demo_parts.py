@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.composition.config import FAKE_KEYS, CompositionConfig, Endpoints
-from chalicelib.composition.emf import ConsumerTotals, LogTail, parse_emf
-from chalicelib.demo.banner import curl_commands
-from chalicelib.demo.summary import Rates, Sample, render, sample
-from chalicelib.demo.xsource import CLI_KEYS, XChoiceError, choose_x
+from tools.composition.config import FAKE_KEYS, CompositionConfig, Endpoints
+from tools.composition.emf import ConsumerTotals, LogTail, parse_emf
+from tools.demo.banner import curl_commands
+from tools.demo.summary import Rates, Sample, render, sample
+from tools.demo.xsource import CLI_KEYS, XChoiceError, choose_x
 
 REAL_X = "https://api.twitter.com"
 

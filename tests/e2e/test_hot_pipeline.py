@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.composition import Composition, wait_until
-from chalicelib.fakex import Stall
+from chalicelib.core.settings import env_name
 from chalicelib.feeds import Feeds
 from chalicelib.hotterms import term_feed
-from chalicelib.localcloud import LocalCloud
-from chalicelib.settings import env_name
 from tests.conftest import unique_prefix
 from tests.e2e.conftest import fast_config
 from tests.e2e.support import Api, stored_tweets
 from tests.e2e.test_pipeline import PYTHON, SERVERLESS, _settled_ledger, _subscribe
+from tools.composition import Composition, wait_until
+from tools.fakex import Stall
+from tools.localcloud import LocalCloud
 
 pytestmark = pytest.mark.integration
 

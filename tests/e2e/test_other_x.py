@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from chalicelib import terms
-from chalicelib.composition import CONSUMER, STREAMER, Composition, wait_until
-from chalicelib.demo.run import DemoOptions, choose
-from chalicelib.demo.xsource import CLI_KEYS
-from chalicelib.fakex import FakeX
-from chalicelib.localcloud import LocalCloud
 from tests.conftest import unique_prefix
 from tests.e2e.conftest import fast_config
 from tests.e2e.support import stored_tweets
+from tools.composition import CONSUMER, STREAMER, Composition, wait_until
+from tools.demo.run import DemoOptions, choose
+from tools.demo.xsource import CLI_KEYS
+from tools.fakex import FakeX
+from tools.localcloud import LocalCloud
 
 pytestmark = pytest.mark.integration
 

@@ -21,9 +21,9 @@ from typing import Any
 import psutil
 import pytest
 
-from chalicelib.composition import Composition, wait_until
-from chalicelib.fakex import LedgerEntry, Stall
 from tests.e2e.support import Api, StoredTweet, stored_tweets
+from tools.composition import Composition, wait_until
+from tools.fakex import LedgerEntry, Stall
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.fakex import FakeX
+from tools.fakex import FakeX
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 

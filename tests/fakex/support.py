@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import requests
 
-from chalicelib.fakex import FakeX
+from tools.fakex import FakeX
 
 
 def auth(fake: FakeX) -> dict[str, str]:

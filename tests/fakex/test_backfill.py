@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.fakex import FakeX
 from tests.fakex.support import Stream, auth, wait_for
+from tools.fakex import FakeX
 
 
 def test_backfill_resends_recent_tweets_with_their_rules_then_goes_live(fake: FakeX) -> None:

@@ -8,7 +8,8 @@ import orjson
 import pytest
 import requests
 
-from chalicelib.fakex import (
+from tests.fakex.support import Stream, auth, wait_for
+from tools.fakex import (
     ConnectError,
     Drop,
     Duplicate,
@@ -17,9 +18,8 @@ from chalicelib.fakex import (
     OperationalDisconnect,
     Stall,
 )
-from chalicelib.fakex.problems import DISCONNECT_TYPES
-from chalicelib.fakex.snowflake import snowflake_ms
-from tests.fakex.support import Stream, auth, wait_for
+from tools.fakex.problems import DISCONNECT_TYPES
+from tools.fakex.snowflake import snowflake_ms
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 

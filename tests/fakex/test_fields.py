@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.fakex.fields import (
+from tools.fakex.fields import (
     STREAM_PARAMETERS,
     InvalidParameters,
     parse_selection,
     render,
 )
-from chalicelib.fakex.model import Bundle
+from tools.fakex.model import Bundle
 
 ORIGINAL = {
     "id": "100",

@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from chalicelib.fakex.matcher import (
+from tools.fakex.matcher import (
     CompiledRule,
     RuleIndex,
     brute_force,
     compile_rule,
     features_of,
 )
-from chalicelib.fakex.model import Bundle
-from chalicelib.fakex.people import People
-from chalicelib.fakex.rulelang import parse_rule
-from chalicelib.fakex.tweets import TweetFactory
-from chalicelib.fakex.witness import plan_for
+from tools.fakex.model import Bundle
+from tools.fakex.people import People
+from tools.fakex.rulelang import parse_rule
+from tools.fakex.tweets import TweetFactory
+from tools.fakex.witness import plan_for
 
 AUTHOR = {"id": "42", "username": "NASA", "name": "NASA"}
 OTHER = {"id": "7", "username": "someone", "name": "Some One"}

@@ -1,4 +1,4 @@
-"""``chalicelib.xclient.redirect``: tweepy's hard-coded host, redirected per session."""
+"""``streamer.redirect``: tweepy's hard-coded host, redirected per session."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import requests
 import tweepy
 from requests.adapters import HTTPAdapter
 
-from chalicelib.fakex import FakeX
-from chalicelib.xclient.redirect import RedirectAdapter, redirect_client, redirect_session
+from streamer.redirect import RedirectAdapter, redirect_client, redirect_session
+from tools.fakex import FakeX
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import orjson
 import pytest
 import requests
 
-from chalicelib.fakex import FakeX
-from chalicelib.fakex.replay import ReplayError, load_replay
 from tests.fakex.support import Stream, wait_for
+from tools.fakex import FakeX
+from tools.fakex.replay import ReplayError, load_replay
 
 TWEETS = [
     {"id": "1500000000000000001", "text": "my cat sleeps", "author_id": "9", "lang": "en"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.fakex.rulelang import And, Not, Or, RuleSyntaxError, Term, parse_rule
+from tools.fakex.rulelang import And, Not, Or, RuleSyntaxError, Term, parse_rule
 
 
 def kw(value: str) -> Term:

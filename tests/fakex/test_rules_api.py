@@ -8,9 +8,9 @@ import pytest
 import requests
 import tweepy
 
-from chalicelib.fakex import FakeX
-from chalicelib.xclient.redirect import redirect_client
+from streamer.redirect import redirect_client
 from tests.fakex.support import auth
+from tools.fakex import FakeX
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 

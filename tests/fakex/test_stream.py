@@ -11,9 +11,9 @@ import orjson
 import pytest
 import requests
 
-from chalicelib.fakex import FakeX
-from chalicelib.fakex.matcher import tokenize
 from tests.fakex.support import Stream, auth, wait_for
+from tools.fakex import FakeX
+from tools.fakex.matcher import tokenize
 
 PROBLEMS = "https://api.twitter.com/2/problems/"
 

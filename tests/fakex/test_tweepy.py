@@ -8,9 +8,9 @@ from typing import Any
 
 import tweepy
 
-from chalicelib.fakex import Drop, FakeX, OperationalDisconnect
-from chalicelib.xclient.redirect import redirect_client
+from streamer.redirect import redirect_client
 from tests.fakex.support import wait_for
+from tools.fakex import Drop, FakeX, OperationalDisconnect
 
 
 class Collector(tweepy.StreamingClient):

@@ -8,16 +8,16 @@ from typing import Any
 import orjson
 import pytest
 
-from chalicelib.fakex import FakeX
-from chalicelib.fakex.engine import Engine, FakeXConfig
-from chalicelib.fakex.fields import Selection
-from chalicelib.fakex.matcher import features_of
-from chalicelib.fakex.rulelang import normalize
-from chalicelib.fakex.snowflake import iso_ms, snowflake_ms
-from chalicelib.fakex.sources import stamp
-from chalicelib.fakex.timeline import Timeline
 from tests.fakex.support import Stream
 from tests.fakex.xshapes import StreamLine
+from tools.fakex import FakeX
+from tools.fakex.engine import Engine, FakeXConfig
+from tools.fakex.fields import Selection
+from tools.fakex.matcher import features_of
+from tools.fakex.rulelang import normalize
+from tools.fakex.snowflake import iso_ms, snowflake_ms
+from tools.fakex.sources import stamp
+from tools.fakex.timeline import Timeline
 
 RULES = ["love", "#news", '"good morning"', "from:NASA", "today has:links", "hoy OR 今日"]
 EVERYTHING = {

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds, StreamItem
 from chalicelib.feeds.protocol import ReadWindow
 from chalicelib.feeds.service import CHUNK_SIZE
-from chalicelib.settings import Settings
 
 BACKENDS = ("memory", "fanout", "shared")
 DYNAMO_BACKENDS = ("fanout", "shared")

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.aws import bulk_dynamodb
+from chalicelib.core.aws import bulk_dynamodb
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import BatchMark, Delivery, Feeds, FeedStoreError
 from chalicelib.feeds.backends.counters import GUARD_MAX
 from chalicelib.feeds.backends.dynamo import DynamoBackend
 from chalicelib.feeds.backends.fanout import FanoutBackend
 from chalicelib.feeds.backends.shared import SharedBackend
-from chalicelib.settings import Settings
 from tests.feeds.conftest import BASE, DYNAMO_BACKENDS, all_items
 
 CLASSES: dict[str, type[DynamoBackend]] = {"fanout": FanoutBackend, "shared": SharedBackend}

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 import chalicelib.feeds as feeds_api
+from chalicelib.core.settings import Settings, SettingsError
 from chalicelib.feeds import FeedConfigError, StreamItem, load_backend
 from chalicelib.feeds.backends.fanout import FanoutBackend
 from chalicelib.feeds.backends.memory import MemoryBackend
 from chalicelib.feeds.backends.shared import SharedBackend
 from chalicelib.feeds.protocol import ReadWindow
-from chalicelib.settings import Settings, SettingsError
 
 
 class ListBackend:

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib.core.models.definitions import FeedMessageModel
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import (
     ContentTooLargeError,
     InvalidItemError,
@@ -25,8 +27,6 @@ from chalicelib.feeds.inputs import check_content, check_limit, user_chunks
 from chalicelib.feeds.keys import check_item_id, new_item_id, sort_key, split_sort_key
 from chalicelib.feeds.planning import CHEAP_SKIP, ReadPlan, needs_total, plan_read
 from chalicelib.feeds.times import format_time, model_time, parse_time, to_utc
-from chalicelib.models.definitions import FeedMessageModel
-from chalicelib.settings import Settings
 
 TIMES = [
     datetime(1, 1, 1, tzinfo=UTC),

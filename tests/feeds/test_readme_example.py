@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.paginator import Paginator
 
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds, load_backend
-from chalicelib.settings import Settings
 from tests.feeds.conftest import BASE, contents
 
 README = Path(__file__).resolve().parents[2] / "chalicelib" / "feeds" / "README.md"

@@ -19,10 +19,10 @@ from chalicelib import subscriptions, terms
 from chalicelib.consumer import runtime
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.subscribers import SubscriberLookup
+from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds
 from chalicelib.feeds.times import format_time
 from chalicelib.hotterms import hot_pulls, term_feed, term_spans
-from chalicelib.settings import Settings
 from tests.api.conftest import body_of
 from tests.api.support import api_on
 from tests.consumer.conftest import invoke

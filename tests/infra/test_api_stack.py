@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib.api.gateway import gateway_responses
 from chalicelib.consumer.mapping import MAPPING
+from infra.streamfeed_infra.gatewayresponses import gateway_responses
 from tests.infra.support import Synthesized
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.

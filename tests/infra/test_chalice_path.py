@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from chalicelib.api.gateway import gateway_responses
 from chalicelib.consumer.mapping import MAPPING
 from infra.streamfeed_infra import chalicefiles
 from infra.streamfeed_infra.access import policy_document
 from infra.streamfeed_infra.config import stage_config
+from infra.streamfeed_infra.gatewayresponses import gateway_responses
 from tests.infra.conftest import Build
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.
@@ -80,3 +80,25 @@ def test_mapping_command_sets_what_chalice_deploy_cannot() -> None:
     assert f"--maximum-retry-attempts {MAPPING.maximum_retry_attempts}" in command
     assert "streamfeed-prod-consume_tweets" in command
     assert "streamfeed-prod-consumer-dlq" in command
+
+
+def test_the_lambda_zip_holds_app_chalicelib_and_requirements_only(build: Build) -> None:
+    """`chalice package` ships the Lambda's closure: no tool, no streamer, no CDK app."""
+    import zipfile
+
+    from tests.support.imports import ROOT, installed_with, package_modules
+
+    with zipfile.ZipFile(build.packaged.path.parent / "deployment.zip") as bundle:
+        names = bundle.namelist()
+    ours = {n for n in names if n == "app.py" or n.startswith("chalicelib/")}
+    sources = (p for p in (ROOT / "chalicelib").rglob("*") if "__pycache__" not in p.parts)
+    expected = {"app.py"} | {str(p.relative_to(ROOT)) for p in sources if p.is_file()}
+    assert ours == expected
+    assert len(package_modules("chalicelib")) == sum(n.endswith(".py") for n in ours) - 1
+    tops = {n.split("/")[0] for n in names}
+    assert tops.isdisjoint({"tools", "streamer", "infra", "bench", "chaos", "tests"})
+    assert {"fakex", "localcloud", "cli", "demo", "tweepy", "click", "rich"}.isdisjoint(tops)
+    # Every third-party folder in the zip comes from requirements.txt (or Chalice itself).
+    shipped = {n.split("/")[0] for n in names if ".dist-info/" in n}
+    allowed = installed_with(ROOT / "requirements.txt")
+    assert {d.split("-")[0].lower().replace("_", "-") for d in shipped} <= allowed

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from chalicelib import resources
-from chalicelib.resources import DEAD_LETTER_QUEUE, LOG_RETENTION_DAYS, TWEET_STREAM
+from chalicelib.core import resources
+from chalicelib.core.resources import DEAD_LETTER_QUEUE, LOG_RETENTION_DAYS, TWEET_STREAM
 from tests.infra.support import Synthesized
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import resources
+from chalicelib.core import resources
 from infra.streamfeed_infra.access import MATRIX, Component, table_actions
 from infra.streamfeed_infra.chalicefiles import CHALICE_DIR, policy_files
 from tests.infra.conftest import Build

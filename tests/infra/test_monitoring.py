@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.telemetry.alarms import alarm_specs
-from chalicelib.telemetry.dashboard import dashboard_properties
-from chalicelib.telemetry.targets import default_targets
+from infra.streamfeed_infra.alarms import alarm_specs
 from infra.streamfeed_infra.config import stage_config, stage_settings
+from infra.streamfeed_infra.dashboard import dashboard_properties
 from infra.streamfeed_infra.stack import chalice_targets
+from infra.streamfeed_infra.targets import default_targets
 from tests.infra.support import Synthesized
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.

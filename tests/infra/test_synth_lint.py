@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
+from infra.streamfeed_infra.streamer import IMAGE_FILES
 from tests.infra.conftest import Build
-from tests.infra.support import cfn_lint
+from tests.infra.support import ROOT, cfn_lint
 
 # The first test builds everything (chalice package, three synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
@@ -43,16 +45,18 @@ def test_the_image_asset_is_staged_not_built(build: Build) -> None:
     assert image["source"]["platform"] == "linux/arm64"
     assert image["source"]["dockerFile"] == "Dockerfile"
     staged = stack.outdir / image["source"]["directory"]
-    top = {p.name for p in staged.iterdir()}
+    staged_files = {p.relative_to(staged) for p in staged.rglob("*") if p.is_file()}
     # Only the Dockerfile's inputs (plus .dockerignore, which CDK always keeps).
-    assert top == {
-        "Dockerfile",
-        ".dockerignore",
-        "requirements.txt",
-        "requirements-streamer.txt",
-        "pyproject.toml",
-        "chalicelib",
-    }
+    wanted = {Path(".dockerignore")}
+    for name in IMAGE_FILES:
+        source = ROOT / name
+        files = source.rglob("*") if source.is_dir() else [source]
+        wanted |= {
+            f.relative_to(ROOT) for f in files if f.is_file() and "__pycache__" not in f.parts
+        }
+    assert staged_files == wanted
+    assert Path("chalicelib/core/settings.py") in staged_files
+    assert not any(f.parts[:2] == ("chalicelib", "api") for f in staged_files)
     assert not list(staged.rglob("__pycache__"))
     if shutil.which("docker") is None:
         assert stack.seconds > 0  # synthesized above with no docker binary on PATH

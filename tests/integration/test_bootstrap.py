@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from chalicelib import resources
-from chalicelib.aws import client
-from chalicelib.localcloud import LocalCloud
-from chalicelib.localcloud.bootstrap import bootstrap, log_group_name
-from chalicelib.settings import Settings
-from chalicelib.telemetry.alarms import alarm_specs
-from chalicelib.telemetry.dashboard import dashboard_name
-from chalicelib.telemetry.targets import default_targets
+from chalicelib.core import resources
+from chalicelib.core.aws import client
+from chalicelib.core.settings import Settings
+from infra.streamfeed_infra.alarms import alarm_specs
+from infra.streamfeed_infra.dashboard import dashboard_name
+from infra.streamfeed_infra.targets import default_targets
 from tests.conftest import unique_prefix
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import bootstrap, log_group_name
 
 
 def test_bootstrap_twice_creates_everything_once(local_cloud: LocalCloud) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 import psutil
 
-from chalicelib.localcloud import envfile
+from tools.localcloud import envfile
 
 STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
 

@@ -11,11 +11,11 @@ import pytest
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from chalicelib.localcloud import LocalCloud
-from chalicelib.localcloud.bootstrap import BootstrapReport, ensure_tables
-from chalicelib.models import Models, bind_models
-from chalicelib.settings import Settings
+from chalicelib.core.models import Models, bind_models
+from chalicelib.core.settings import Settings
 from tests.conftest import unique_prefix
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import BootstrapReport, ensure_tables
 
 NOW = datetime(2026, 11, 22, 12, 30, 45, 123456, tzinfo=UTC)
 

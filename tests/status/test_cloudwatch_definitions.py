@@ -9,12 +9,12 @@ from typing import Any
 import botocore.session
 from botocore.validate import ParamValidator
 
-from chalicelib.aws import client
-from chalicelib.settings import Settings
-from chalicelib.telemetry import names
-from chalicelib.telemetry.alarms import alarm_specs
-from chalicelib.telemetry.dashboard import dashboard_body, dashboard_name, dashboard_properties
-from chalicelib.telemetry.targets import Targets, default_targets
+from chalicelib.core import metricnames as names
+from chalicelib.core.aws import client
+from chalicelib.core.settings import Settings
+from infra.streamfeed_infra.alarms import alarm_specs
+from infra.streamfeed_infra.dashboard import dashboard_body, dashboard_name, dashboard_properties
+from infra.streamfeed_infra.targets import Targets, default_targets
 
 SETTINGS = Settings(name_prefix="acme-prod", metrics_namespace="streamfeed")
 TARGETS = default_targets(SETTINGS, account="111122223333")

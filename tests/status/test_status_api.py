@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.aws import client
 from chalicelib.consumer.telemetry import Counts
 from chalicelib.consumer.totals import ConsumerTotals
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
-from chalicelib.streamer.status import MetricsPublisher
-from chalicelib.telemetry import names
+from chalicelib.core import metricnames as names
+from chalicelib.core.aws import client
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
+from streamer.heartbeat import MetricsPublisher
 from tests.api.conftest import Api, api_stage_for, body_of
 from tests.api.support import api_on
 

@@ -29,16 +29,16 @@ from chalicelib.api import runtime
 from chalicelib.api.runtime import Runtime
 from chalicelib.auth import mint_token, read_signing_key
 from chalicelib.consumer import runtime as consumer_runtime
-from chalicelib.consumer.runner import Runner
 from chalicelib.consumer.service import Consumer
-from chalicelib.consumer.shards import Pacing
-from chalicelib.fakex.testing import FakeX
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from chalicelib.status.reader import current_status
 from tests.api.conftest import LOCAL_AUTH, no_x
 from tests.conftest import PROJECT_ROOT
 from tests.streamer.test_streamer_live import Running, add_term, wait_until
 from tests.support.keysets import put_keyset
+from tools.eventsource.runner import Runner
+from tools.eventsource.shards import Pacing
+from tools.fakex.testing import FakeX
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [

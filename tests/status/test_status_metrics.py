@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.settings import Settings
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings
 from chalicelib.status.metrics import (
     DAY,
     HOUR,
@@ -18,7 +19,6 @@ from chalicelib.status.metrics import (
     summarise,
     to_series,
 )
-from chalicelib.telemetry import names
 
 NOW = datetime(2024, 5, 1, 12, 30, 25, tzinfo=UTC)
 

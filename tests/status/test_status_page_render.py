@@ -7,10 +7,10 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.status.page.assets import content_security_policy
+from chalicelib.status.page.charts import bar_chart, nice_ceiling
+from chalicelib.status.page.render import render_page
 from chalicelib.status.report import TermSync, build_report
-from chalicelib.statuspage.assets import content_security_policy
-from chalicelib.statuspage.charts import bar_chart, nice_ceiling
-from chalicelib.statuspage.render import render_page
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 EVIL = '<script>alert("x")</script>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import botocore.session
 
-from chalicelib.streamer import botodata
+from streamer import botodata
 
 
 def _loader(session: boto3.session.Session) -> object:

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 from botocore.config import Config
 
-from chalicelib import aws
-from chalicelib.records import Entry
-from chalicelib.settings import Settings
-from chalicelib.streamer.kinesis_sink import KinesisSink
-from chalicelib.streamer.packing import Limits
-from chalicelib.streamer.spool import Spool
+from chalicelib.core import aws
+from chalicelib.core.records import Entry
+from chalicelib.core.settings import Settings
 from chaos.faultproxy import FaultProxy
+from streamer.kinesis_sink import KinesisSink
+from streamer.packing import Limits
+from streamer.spool import Spool
 from tests.support.kinesis import read_stream
 
 # A request that times out after kinesis-mock stored it is sent again: Kinesis is

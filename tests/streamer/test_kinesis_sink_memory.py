@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chalicelib import records
-from chalicelib.records import Entry
-from chalicelib.streamer import assemble
-from chalicelib.streamer.kinesis_sink import KinesisSink
-from chalicelib.streamer.packing import Limits
-from chalicelib.streamer.spool import Spool
+from chalicelib.core import records
+from chalicelib.core.records import Entry
+from streamer import assemble
+from streamer.kinesis_sink import KinesisSink
+from streamer.packing import Limits
+from streamer.spool import Spool
 
 BUDGET = 64 * 1024
 

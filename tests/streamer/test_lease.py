@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
-from chalicelib.streamer.lease import Lease
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
+from streamer.lease import Lease
 
 
 class Clock:

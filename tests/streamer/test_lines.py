@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from chalicelib.streamer import lines, retweets
+from streamer import lines, retweets
 
 RETWEET = {
     "data": {

@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from chalicelib import records
-from chalicelib.records import Entry
-from chalicelib.streamer.kinesis_sink import KinesisSink
-from chalicelib.streamer.packing import Limits
-from chalicelib.streamer.spool import Spool
+from chalicelib.core import records
+from chalicelib.core.records import Entry
+from streamer.kinesis_sink import KinesisSink
+from streamer.packing import Limits
+from streamer.spool import Spool
 from tests.streamer.test_kinesis_sink_memory import FakeKinesis, entries, shipped
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib import records
-from chalicelib.records import Entry
-from chalicelib.streamer.packing import Limits, Packer, Sealed, batches
+from chalicelib.core import records
+from chalicelib.core.records import Entry
+from streamer.packing import Limits, Packer, Sealed, batches
 
 
 def test_records_cut_at_size_and_keep_every_entry_in_order() -> None:

@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from chalicelib import records
-from chalicelib.records import Entry, RecordFormatError
+from chalicelib.core import records
+from chalicelib.core.records import Entry, RecordFormatError
 
 LINES = [
     b'{"data":{"id":"1","text":"hello"}}',

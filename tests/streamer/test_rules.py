@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.streamer.rules import Rule, diff
+from streamer.rules import Rule, diff
 
 
 def test_empty_x_gets_every_term() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chalicelib.streamer.spool import Spool
+from streamer.spool import Spool
 
 
 def test_append_replay_confirm_in_order(tmp_path: Path) -> None:

@@ -14,13 +14,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from chalicelib import aws
-from chalicelib.fakex.testing import FakeX
-from chalicelib.settings import Settings, env_name
-from chalicelib.telemetry import names
+from chalicelib.core import aws
+from chalicelib.core import metricnames as names
+from chalicelib.core.settings import Settings, env_name
 from tests.streamer.test_streamer_live import add_term, state, wait_until
 from tests.support.keysets import put_keyset
 from tests.support.kinesis import read_stream, tweet_ids
+from tools.fakex.testing import FakeX
 
 STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
 
@@ -253,10 +253,71 @@ def test_bad_credentials_stop_without_supervision_and_restart_with_it(
     assert supervised.returncode == 0, log.read_text()
 
 
-def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
-    live: Settings, fake_x: FakeX
+#: Runs the image's CMD from a copy of what the Dockerfile copies, as the image would:
+#: the project's editable install is hidden, and the packages the image does not
+#: install cannot be imported. At exit it lists the project modules it loaded.
+IMAGE_BOOT = """
+import atexit, importlib.abc, json, runpy, sys
+staged, report, *args = sys.argv[1:]
+NOT_INSTALLED = {"aws_lambda_powertools", "jwt", "cryptography", "click", "rich", "chalice",
+                 "tools", "infra", "app", "tests"}
+class NotInImage(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in NOT_INSTALLED:
+            raise ImportError(f"the streamer image does not install {name}")
+sys.meta_path = [NotInImage()] + [
+    f for f in sys.meta_path if "__editable__" not in type(f).__module__]
+sys.path.insert(0, staged)
+def loaded():
+    mods = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items())}
+    ours = {n: f for n, f in mods.items() if n.split(".")[0] in {"chalicelib", "streamer"}}
+    with open(report, "w") as out:
+        json.dump(ours, out)
+atexit.register(loaded)
+sys.argv = ["streamer", *args]
+runpy.run_module("streamer", run_name="__main__", alter_sys=True)
+"""
+
+
+def stage_image(into: Path) -> Path:
+    """The files the Dockerfile copies, laid out as in the image's WORKDIR."""
+    import shutil
+
+    from infra.streamfeed_infra.streamer import image_sources
+
+    root = Path(__file__).resolve().parents[2]
+    for source in image_sources():
+        target = into / source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (root / source).is_dir():
+            shutil.copytree(root / source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(root / source, target)
+    return into
+
+
+def test_the_image_program_runs_from_the_image_files_alone(
+    live: Settings, fake_x: FakeX, tmp_path: Path
 ) -> None:
-    sigterm_once(start(live, "main"), lambda: len(fake_x.ledger()) > 50, "tweets")
+    """The Dockerfile's CMD, run from only what the Dockerfile copies: tweets reach
+    Kinesis and CloudWatch, SIGTERM ends it cleanly, and nothing else was needed."""
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
+    assert 'CMD ["python", "-m", "streamer"]' in dockerfile
+    staged = stage_image(tmp_path / "app")
+    report = tmp_path / "loaded.json"
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-c", IMAGE_BOOT, str(staged), str(report), "main"],
+        cwd=staged,
+        env=settings_env(live),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    err, _ = sigterm_once(process, lambda: len(fake_x.ledger()) > 50, "tweets")
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert state(live) == "down"
+    assert len(set(tweet_ids(read_stream(live)))) > 50
     cloudwatch = aws.client(live, "cloudwatch")
     metrics = cloudwatch.list_metrics(
         Namespace=live.metrics_namespace,
@@ -265,9 +326,15 @@ def test_metrics_reach_cloudwatch_and_dockerfile_runs_this_program(
     assert {names.TWEETS_RECEIVED, names.TWEETS_SHIPPED, names.SPOOL_DEPTH} <= {
         m["MetricName"] for m in metrics
     }
+    loaded = orjson.loads(report.read_bytes())
+    assert "streamer.main" in loaded
+    assert "chalicelib.core.keysets" in loaded
+    outside = {n: f for n, f in loaded.items() if f and not f.startswith(str(staged))}
+    assert outside == {}
 
+
+def test_the_dockerfile_runs_as_a_user_and_holds_no_secret() -> None:
     dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text()
-    assert 'CMD ["streamfeed", "stream"]' in dockerfile
     assert "\nUSER streamfeed\n" in dockerfile
     assert "requirements-streamer.txt" in dockerfile
     settings_lines = [

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 import tweepy
 
-from chalicelib.fakex.faults import (
+from chalicelib.core.keysets import resolve_keyset
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
+from streamer.assemble import build_streamer, make_pipeline, make_sink
+from streamer.runner import Streamer, StreamOptions
+from tests.support.keysets import put_keyset
+from tests.support.kinesis import read_stream, tweet_ids
+from tools.fakex.faults import (
     ConnectError,
     Drop,
     Duplicate,
@@ -21,14 +28,7 @@ from chalicelib.fakex.faults import (
     OperationalDisconnect,
     Stall,
 )
-from chalicelib.fakex.testing import FakeX
-from chalicelib.keysets import resolve_keyset
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
-from chalicelib.streamer.assemble import build_streamer, make_pipeline, make_sink
-from chalicelib.streamer.runner import Streamer, StreamOptions
-from tests.support.keysets import put_keyset
-from tests.support.kinesis import read_stream, tweet_ids
+from tools.fakex.testing import FakeX
 
 
 def wait_until(check: Callable[[], object], timeout: float = 60.0, what: str = "") -> None:
@@ -146,7 +146,7 @@ def test_rules_follow_terms_without_reconnecting(live: Settings, fake_x: FakeX) 
         control = bind_models(live).control
         wait_until(
             lambda: (
-                control.get("streamer", "status", consistent_read=True).data["active_rules"] == 1
+                control.get("streamer", "status", consistent_read=True).data["active_terms"] == 1
             ),
             what="status shows one rule",
         )
@@ -214,7 +214,7 @@ def test_every_fault_is_survived_and_the_ledger_matches_kinesis(
 
 
 def test_unknown_key_set_is_a_one_line_error(live: Settings) -> None:
-    from chalicelib.keysets import KeySetError
+    from chalicelib.core.keysets import KeySetError
 
     with pytest.raises(KeySetError) as info:
         resolve_keyset(live, "nope")

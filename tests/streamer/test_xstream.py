@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.fakex.faults import Stall
-from chalicelib.fakex.testing import FakeX
-from chalicelib.streamer.xstream import RawStream
+from streamer.xstream import RawStream
 from tests.streamer.test_streamer_live import wait_until
+from tools.fakex.faults import Stall
+from tools.fakex.testing import FakeX
 
 
 def test_hang_up_ends_a_stalled_stream_at_once() -> None:

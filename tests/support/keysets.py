@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from chalicelib import aws
-from chalicelib.models import bind_models
-from chalicelib.settings import Settings
+from chalicelib.core import aws
+from chalicelib.core.models import bind_models
+from chalicelib.core.settings import Settings
 
 
 def put_keyset(settings: Settings, name: str, bearer_token: str) -> None:

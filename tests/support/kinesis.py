@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from chalicelib.localcloud.readback import stream_entries as read_stream
-from chalicelib.records import Entry
+from chalicelib.core.records import Entry
+from tools.localcloud.readback import stream_entries as read_stream
 
 __all__ = ["read_stream", "tweet_ids"]
 

@@ -6,7 +6,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.cli import main
+from tools.cli import main
 
 
 def test_health_reports_stage_without_touching_data() -> None:

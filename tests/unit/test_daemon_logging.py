@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.cli.daemon_logging import configure_logging, settings_with_logging
-from chalicelib.cli.errors import CliError
+from tools.cli.daemon_logging import configure_logging, settings_with_logging
+from tools.cli.errors import CliError
 
 NAMES = ("", "botocore", "urllib3", "tweepy")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.settings import Settings
+from chalicelib.core.settings import Settings
 from infra.streamfeed_infra.config import stage_config, streamer_environment
 
 ROOT = Path(__file__).resolve().parents[2]

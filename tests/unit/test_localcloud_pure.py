@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.localcloud import LocalCloudError, envfile
-from chalicelib.localcloud.ports import claim, free_port
+from tools.localcloud import LocalCloudError, envfile
+from tools.localcloud.ports import claim, free_port
 
 
 def test_env_file_round_trips_and_is_shell_safe(tmp_path: Path) -> None:

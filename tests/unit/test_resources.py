@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib import resources
-from chalicelib.models import ALL_MODELS, bind, bind_models
-from chalicelib.settings import Settings
+from chalicelib.core import resources
+from chalicelib.core.models import ALL_MODELS, bind, bind_models
+from chalicelib.core.settings import Settings
 
 
 def _schema_from_spec(spec: resources.TableSpec) -> dict[str, object]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.cli import main
-from chalicelib.cli.settings import settings_classes, settings_table
-from chalicelib.settings import Settings, SettingsError, load_settings
+from chalicelib.core.settings import Settings, SettingsError, load_settings
+from tools.cli import main
+from tools.cli.settings import settings_classes, settings_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

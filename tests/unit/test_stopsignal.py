@@ -9,7 +9,7 @@ import socketserver
 
 import pytest
 
-from chalicelib.stopsignal import Stopped, sigterm_raises
+from tools.stopsignal import Stopped, sigterm_raises
 
 
 class Interrupted(socketserver.TCPServer):

@@ -7,8 +7,8 @@ from importlib import metadata
 import pytest
 
 from chalicelib.api import health, openapi
-from chalicelib.settings import Settings
-from chalicelib.version import __version__
+from chalicelib.core.settings import Settings
+from chalicelib.core.version import __version__
 
 
 def test_the_version_is_known_without_package_metadata(monkeypatch: pytest.MonkeyPatch) -> None:

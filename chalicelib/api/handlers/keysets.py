@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chalicelib import keysets
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.keysets import (
     DefaultKeySet,
@@ -12,8 +11,9 @@ from chalicelib.api.schemas.keysets import (
     KeySetList,
     KeySetSecrets,
 )
-from chalicelib.keysets import SecretValues
-from chalicelib.models import KeySetModel
+from chalicelib.core import keysets
+from chalicelib.core.keysets import SecretValues
+from chalicelib.core.models import KeySetModel
 
 
 def _secrets(body: KeySetSecrets) -> SecretValues:

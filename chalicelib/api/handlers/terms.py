@@ -10,8 +10,8 @@ from chalicelib import terms
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.terms import Term, TermCreate, TermCreated, TermList, TermUpdate
 from chalicelib.api.schemas.terms import Validation as ValidationOut
+from chalicelib.core.models import TermModel
 from chalicelib.hotterms import is_hot_text
-from chalicelib.models import TermModel
 
 
 def present(term: TermModel) -> Term:

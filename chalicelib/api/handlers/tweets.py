@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib import timelines
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.tweets import Tweet, TweetGetQuery, TweetPage, TweetQuery
-from chalicelib.models import TweetModel
+from chalicelib.core.models import TweetModel
 
 
 def present(tweet: TweetModel, with_payload: bool = False) -> Tweet:

@@ -18,7 +18,7 @@ from chalicelib.api.schemas.users import (
     SubscriptionCreate,
     SubscriptionList,
 )
-from chalicelib.models import SubscriptionModel, TermModel
+from chalicelib.core.models import SubscriptionModel, TermModel
 
 
 def _user(call: Call) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr
 
 from chalicelib.api.schemas.common import Input, Output, UtcTime
-from chalicelib.keysets import NAME_PATTERN
+from chalicelib.core.keysets import NAME_PATTERN
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=NAME_PATTERN)]
 Secret = Annotated[SecretStr, Field(min_length=1, max_length=2048)]

@@ -32,7 +32,7 @@ class StreamState(Output):
     last_tweet_at: str | None
     last_error: str | None
     last_error_at: str | None
-    active_rules: int | float | None
+    active_terms: int | float | None
     lease_holder: str | None
     host: str | None
     version: str | None

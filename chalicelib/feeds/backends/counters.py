@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.models.definitions import FeedCounterModel
 from chalicelib.dynamo_batches import WRITE_BATCH, Batches, RawItem, chunks
 from chalicelib.feeds.errors import FeedStoreError
 from chalicelib.feeds.tally import Tally
-from chalicelib.models.definitions import FeedCounterModel
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

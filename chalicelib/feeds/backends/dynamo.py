@@ -20,14 +20,14 @@ from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
-from chalicelib.aws import bulk_dynamodb
+from chalicelib.core.aws import bulk_dynamodb
+from chalicelib.core.models import Models, bind_models
+from chalicelib.core.settings import Settings
 from chalicelib.feeds.backends.batching import GET_BATCH, WRITE_BATCH, Batcher, RawItem, chunks
 from chalicelib.feeds.backends.counters import FeedCounters
 from chalicelib.feeds.items import BatchMark, StreamItem
 from chalicelib.feeds.protocol import Addition, ReadWindow
 from chalicelib.feeds.tally import Tally, count_batch
-from chalicelib.models import Models, bind_models
-from chalicelib.settings import Settings
 from chalicelib.threadpools import call_all
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ import bisect
 import threading
 from collections.abc import Iterable, Sequence
 
+from chalicelib.core.settings import Settings
 from chalicelib.feeds.items import BatchMark, StreamItem
 from chalicelib.feeds.protocol import Addition, BroadcastJob, ReadWindow, UserPage
-from chalicelib.settings import Settings
 
 
 class MemoryBackend:

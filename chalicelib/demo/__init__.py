@@ -1,6 +1,0 @@
-"""``streamfeed demo``: seed data, X choice, banner and live summary around the composition.
-
-The processes are :mod:`chalicelib.composition`'s; this package holds only what
-makes them a demo: ``seed`` (first-run data), ``xsource`` (fake or real X),
-``banner`` (URLs, tokens, curls), ``summary`` (the live line) and ``run``.
-"""

@@ -1,5 +1,0 @@
-"""The HTML status page: server-drawn SVG charts, no JavaScript build, works offline."""
-
-from chalicelib.statuspage.serve import status_page
-
-__all__ = ["status_page"]

@@ -1,1 +1,0 @@
-"""Metrics every component publishes, under one namespace and dimension scheme."""

@@ -1,1 +1,0 @@
-"""Helpers around tweepy, the X API client (host redirection for now)."""

@@ -1,0 +1,5 @@
+import sys
+
+from streamer.main import main
+
+sys.exit(main())
