@@ -55,8 +55,9 @@ lint: $(PY_STAMP)
 typecheck: $(PY_STAMP)
 	$(BIN)/mypy
 
+# The tests that need no local cloud (see tests/conftest.py): seconds, not minutes.
 unit: deps
-	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration" -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks (bench/): the full run writes BENCHMARKS.md; the quick one (under two
 # minutes on a quiet machine) writes .streamfeed/bench/BENCHMARKS-quick.md. Neither

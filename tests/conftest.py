@@ -45,9 +45,17 @@ def pytest_configure(config: pytest.Config) -> None:
 WORKER_GROUPS: dict[str, str] = {
     "tests/infra/": "infra",
     "tests/chaos/": "chaos",
-    "tests/api/test_api_openapi.py": "openapi",
-    "tests/api/test_api_localserver.py": "streamfeed-api",
+    "tests/chalicelib/api/test_api_openapi.py": "openapi",
+    "tests/chalicelib/api/test_api_localserver.py": "streamfeed-api",
 }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the local cloud, so ``make unit`` can leave them out."""
+    for item in items:
+        fixtures = getattr(getattr(item, "_fixtureinfo", None), "names_closure", ())
+        if "local_cloud" in fixtures:
+            item.add_marker(pytest.mark.integration)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

@@ -5,7 +5,7 @@ once, into each term's own feed, and reach subscribers when they read. Through
 the API over HTTP, every subscriber's feed holds exactly the tweets of their
 terms, newest first, once each; alice follows both, so a tweet matching both
 reaches her through two feeds and must show once. (Switching while tweets flow
-is ``tests/hotterms``.)
+is ``tests/chalicelib/hotterms``.)
 """
 
 from __future__ import annotations
