@@ -44,6 +44,7 @@ FIGURES = {
     "6": "bench.memory",
     "5": "bench.end_to_end",
     "5b": "bench.feed_latency",
+    "8": "bench.cold_import",
     "scaling": "bench.scaling",
     "7": "bench.cost_model",
 }

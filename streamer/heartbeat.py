@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.core import metricnames as names
 from chalicelib.core.models import ControlRecord
+from chalicelib.core.times import iso_text
 from chalicelib.core.version import __version__
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,7 @@ STATES = ("connected", "waiting-for-terms", "backing-off", "standby", "down")
 
 
 def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    return None if ts is None else iso_text(datetime.fromtimestamp(ts, UTC))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from chalicelib.feeds.times import model_time
+from chalicelib.core.times import model_time
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -21,8 +21,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.consumer.tweetmodel import TweetShape
+from chalicelib.core.times import format_time
 from chalicelib.dynamo_batches import Batches, RawItem
-from chalicelib.feeds.times import format_time
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -91,29 +91,31 @@ class Settings(BaseSettings):
         gt=0,
         le=3600,
         description="Seconds between reads of the terms table and status writes "
-        "(the old POLL_INTERVAL).",
+        "(django-twitter-stream's POLL_INTERVAL).",
     )
     capture_retweets: bool = Field(
         False,
         description="Also keep the original of each retweet as a tweet of its own "
-        "(the old CAPTURE_RETWEETS).",
+        "(django-twitter-stream's CAPTURE_RETWEETS).",
     )
     tweet_model: str | None = Field(
         None,
         min_length=1,
         max_length=200,
         description="Custom tweet model: a dotted path to a `TweetModel` subclass or to a hook "
-        "that adds attributes to stored tweets (the old TWITTER_STREAM_TWEET_MODEL).",
+        "that adds attributes to stored tweets "
+        "(django-twitter-stream's TWITTER_STREAM_TWEET_MODEL).",
     )
     default_keys: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
         description="Name of the key set to stream with when none is given "
-        "(the old DEFAULT_KEYS_NAME).",
+        "(django-twitter-stream's DEFAULT_KEYS_NAME).",
     )
     prevent_exit: bool = Field(
         False,
-        description="Supervise the streamer and restart it after a crash (the old PREVENT_EXIT).",
+        description="Supervise the streamer and restart it after a crash "
+        "(django-twitter-stream's PREVENT_EXIT).",
     )
     backfill_minutes: int = Field(
         0,

@@ -15,8 +15,8 @@ import time
 from datetime import datetime
 from typing import Final
 
+from chalicelib.core.times import TIME_WIDTH, format_time, parse_time
 from chalicelib.feeds.errors import InvalidItemError
-from chalicelib.feeds.times import TIME_WIDTH, format_time, parse_time
 
 SEPARATOR: Final = "#"
 #: Caller-chosen ids (e.g. ``tweet:123``) are allowed; ``#`` is not, it splits keys.

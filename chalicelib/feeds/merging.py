@@ -27,10 +27,10 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chalicelib.core.times import format_time
 from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.keys import SEPARATOR
 from chalicelib.feeds.protocol import FeedReader, Pull, ReadWindow
-from chalicelib.feeds.times import format_time
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from chalicelib.core import resources
 from chalicelib.core.settings import Settings
+from chalicelib.core.times import parse_time
 from chalicelib.feeds.protocol import Pull
-from chalicelib.feeds.times import parse_time
 from chalicelib.hotterms.store import TermSpans, term_feed, term_spans
 
 if TYPE_CHECKING:

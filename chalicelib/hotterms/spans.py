@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from chalicelib.feeds.times import format_time, parse_time
+from chalicelib.core.times import format_time, parse_time
 
 #: Spans kept per term; at the cap a term stays as it is (practically never reached).
 MAX_SPANS: Final = 100

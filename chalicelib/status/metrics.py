@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from chalicelib.core import metricnames as names
 from chalicelib.core.settings import Settings
+from chalicelib.core.times import iso_text
 
 #: AWS's own Kinesis metric: how far behind the stream's readers are.
 KINESIS_NAMESPACE: Final = "AWS/Kinesis"
@@ -220,7 +221,7 @@ def chart(grid: Mapping[str, Series], per_minute: float) -> dict[str, Any]:
         at = received.start + timedelta(seconds=index * received.period)
         points.append(
             {
-                "t": at.isoformat().replace("+00:00", "Z"),
+                "t": iso_text(at),
                 "received": round(got / per_minute, 2) if got is not None else None,
                 "stored": round(kept / per_minute, 2) if kept is not None else None,
             }

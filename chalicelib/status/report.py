@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
+from chalicelib.core.times import iso_text, parse_iso
 from chalicelib.status.metrics import MetricsView, summarise
 from chalicelib.status.queue import QueueDepth
 
@@ -89,7 +90,7 @@ def judge_stream(
     reported = data.get("state")
     if record is None:
         return StreamVerdict("down", "the streamer has never reported", None, True)
-    heartbeat = parse_time(data.get("heartbeat_at"))
+    heartbeat = parse_iso(data.get("heartbeat_at"))
     if heartbeat is None:
         return StreamVerdict("down", "the streamer's record has no heartbeat", None, True)
     age = (now - heartbeat).total_seconds()
@@ -154,7 +155,7 @@ def build_report(
         "last_error": last_error(stream),
         "recent_errors": recent_errors(stream, listed, dead_letter),
         "problems": list(problems),
-        "generated_at": format_time(now),
+        "generated_at": iso_text(now, timespec="milliseconds"),
     }
 
 
@@ -210,7 +211,9 @@ def recent_errors(
                 {
                     "source": f"term {term.value}",
                     "message": f"X rejected the rule: {term.sync_error or 'no reason given'}",
-                    "at": format_time(term.updated_at) if term.updated_at else None,
+                    "at": iso_text(term.updated_at, timespec="milliseconds")
+                    if term.updated_at
+                    else None,
                 }
             )
     if dead_letter is not None and dead_letter.messages:
@@ -223,21 +226,6 @@ def recent_errors(
         )
     found.sort(key=lambda e: e["at"] or "", reverse=True)
     return found[:20]
-
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 instant (``Z`` or offset); naive times are taken as UTC."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _positive(value: object) -> float | None:

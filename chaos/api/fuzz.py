@@ -25,7 +25,7 @@ from chalicelib.core.settings import Settings
 from chaos.api.transport import InProcess, installed
 from chaos.api.world import World, build_world, call, local_runtime
 from chaos.results import Outcome
-from tests.api.schema_strategies import strategy
+from tests.chalicelib.api.schema_strategies import strategy
 
 DOC = document()
 SCHEMAS = DOC["components"]["schemas"]

@@ -23,8 +23,8 @@ from typing import Any
 from chalicelib.auth import mint_token
 from chalicelib.auth.config import load_auth_config
 from chalicelib.core.settings import Settings, load_settings
+from chalicelib.core.times import parse_iso
 from chalicelib.status.reader import read_status_record
-from chalicelib.status.report import parse_time
 from tools.composition import commands, proctree
 from tools.composition.config import (
     API,
@@ -322,7 +322,7 @@ class Composition:
             record = self.stream_status()
             if record is None or record.get("state") != state:
                 return None
-            beat = parse_time(record.get("heartbeat_at"))
+            beat = parse_iso(record.get("heartbeat_at"))
             return record if beat is not None and beat.timestamp() >= self._started_at else None
 
         return wait_until(probe, timeout, f"the streamer to be {state}", watch=self.check)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from chalicelib.status.report import judge_stream, parse_time
+from chalicelib.core.times import parse_iso
+from chalicelib.status.report import judge_stream
 from tools.composition.emf import ConsumerTotals
 
 #: Seconds of samples the rates are averaged over.
@@ -43,7 +44,7 @@ def sample(
     A record older than ``since`` (the demo's start) is a previous run's: the
     streamer has not reported yet, and its counts are not this run's.
     """
-    beat = parse_time((record or {}).get("heartbeat_at"))
+    beat = parse_iso((record or {}).get("heartbeat_at"))
     if record is None or beat is None or beat < since:
         state, received = "starting", 0
     else:

@@ -7,23 +7,20 @@ Timestamps serialise as ISO 8601 UTC with ``Z``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from chalicelib.core.times import iso_text
+
 MAX_CURSOR: Final = 512
-
-
-def utc_text(value: datetime) -> str:
-    """``2024-05-01T12:00:00.123456Z``: UTC, with Z, whatever zone came in."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 #: A datetime that always serialises as UTC with ``Z``.
 UtcTime = Annotated[
     datetime,
-    PlainSerializer(utc_text, return_type=str, when_used="json"),
+    PlainSerializer(iso_text, return_type=str, when_used="json"),
     Field(json_schema_extra={"format": "date-time"}),
 ]
 Cursor = Annotated[str, Field(min_length=1, max_length=MAX_CURSOR, pattern=r"^[A-Za-z0-9_-]+$")]

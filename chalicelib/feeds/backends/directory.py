@@ -17,11 +17,12 @@ from botocore.exceptions import ClientError
 from chalicelib.core.aws import bulk_dynamodb
 from chalicelib.core.models import Models, bind_models
 from chalicelib.core.settings import Settings
+from chalicelib.core.times import format_time, parse_time
 from chalicelib.feeds.backends.batching import WRITE_BATCH, Batcher, chunks
 from chalicelib.feeds.backends.counters import is_condition_failure
 from chalicelib.feeds.backends.dynamo import run_all
 from chalicelib.feeds.protocol import BroadcastJob, UserPage
-from chalicelib.feeds.times import format_time, parse_time, utc_now
+from chalicelib.feeds.times import utc_now
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chalicelib.core.times import model_time
 from chalicelib.feeds.backends.batching import WRITE_BATCH, RawItem, chunks
 from chalicelib.feeds.backends.dynamo import DynamoBackend, run_all
 from chalicelib.feeds.errors import FeedStoreError
 from chalicelib.feeds.items import StreamItem
 from chalicelib.feeds.keys import split_sort_key
-from chalicelib.feeds.times import model_time
 
 
 class SharedBackend(DynamoBackend):

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any, Final, Literal
 
+from chalicelib.core.times import parse_iso
 from chalicelib.status.page.assets import script, stylesheet
 from chalicelib.status.page.charts import bar_chart
-from chalicelib.status.report import parse_time
 
 AuthMode = Literal["public", "token"]
 LAG_WARN_MS: Final = 60_000
@@ -256,7 +256,7 @@ def _duration(seconds: object) -> str:
 
 
 def _when(value: object) -> str:
-    parsed = parse_time(value)
+    parsed = parse_iso(value)
     return parsed.strftime("%Y-%m-%d %H:%M:%S UTC") if parsed else ""
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.core.models.definitions import FeedMessageModel
 from chalicelib.core.settings import Settings
+from chalicelib.core.times import format_time, model_time, parse_time
 from chalicelib.feeds import (
     ContentTooLargeError,
     InvalidItemError,
@@ -26,7 +27,7 @@ from chalicelib.feeds.errors import InvalidCursorError
 from chalicelib.feeds.inputs import check_content, check_limit, user_chunks
 from chalicelib.feeds.keys import check_item_id, new_item_id, sort_key, split_sort_key
 from chalicelib.feeds.planning import CHEAP_SKIP, ReadPlan, needs_total, plan_read
-from chalicelib.feeds.times import format_time, model_time, parse_time, to_utc
+from chalicelib.feeds.times import to_utc
 
 TIMES = [
     datetime(1, 1, 1, tzinfo=UTC),

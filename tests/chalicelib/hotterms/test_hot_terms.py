@@ -20,8 +20,8 @@ from chalicelib.consumer import runtime
 from chalicelib.consumer.service import Consumer
 from chalicelib.consumer.subscribers import SubscriberLookup
 from chalicelib.core.settings import Settings
+from chalicelib.core.times import format_time
 from chalicelib.feeds import Feeds
-from chalicelib.feeds.times import format_time
 from chalicelib.hotterms import hot_pulls, term_feed, term_spans
 from tests.chalicelib.api.conftest import body_of
 from tests.chalicelib.api.support import api_on
