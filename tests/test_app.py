@@ -41,3 +41,41 @@ def test_local_env_without_a_running_cloud(
     assert capsys.readouterr().err == (
         f"streamfeed: no local cloud is running ({tmp_path}/local.env does not exist)\n"
     )
+
+
+AUTHORIZER_ONLY = """
+import json, sys
+from chalice.app import AuthRequest
+import app
+answer = app.jwt_auth.func(AuthRequest("TOKEN", "Bearer not.a.jwt", "arn:aws:execute-api:x"))
+heavy = [m for m in ("pynamodb", "boto3", "chalicelib.api.operations", "chalicelib.feeds")
+         if m in sys.modules]
+print(json.dumps({"heavy": heavy, "context": answer.context}))
+"""
+
+
+def test_the_authorizer_function_stays_lean() -> None:
+    """Every function imports app.py: the authorizer's cold start must not pay for the rest."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STREAMFEED_", "AWS_"))}
+    env.update(
+        STREAMFEED_AUTH_MODE="cognito",
+        STREAMFEED_COGNITO_USER_POOL_ID="us-east-1_lean",
+        STREAMFEED_COGNITO_CLIENT_IDS="lean",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", AUTHORIZER_ONLY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["context"].get("auth_error") == "malformed"  # it did verify, and refused
+    assert result["heavy"] == []

@@ -1,4 +1,4 @@
-"""The dashboard and alarms of ``chalicelib.telemetry``, deployed as they are.
+"""The dashboard and alarms of ``alarms.py`` and ``dashboard.py``, deployed as they are.
 
 ``dashboard_properties`` and ``alarm_specs`` already render CloudFormation
 properties (the local cloud sends the same dicts to moto), so they are wrapped

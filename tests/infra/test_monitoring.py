@@ -1,4 +1,4 @@
-"""The deployed dashboard and alarms are exactly chalicelib.telemetry's."""
+"""The deployed dashboard and alarms are exactly their definitions (alarms.py, dashboard.py)."""
 
 from __future__ import annotations
 
