@@ -21,7 +21,6 @@ from chalicelib.core import resources
 from chalicelib.core.aws import quick_client
 from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
-from chalicelib.hotterms import is_hot_text
 from chalicelib.status.metrics import MetricsView, fetch_metrics
 from chalicelib.status.queue import QueueDepth, queue_depth
 from chalicelib.status.report import STATUS_PK, STATUS_SK, TermSync, build_report
@@ -43,12 +42,12 @@ def read_terms(settings: Settings) -> list[TermSync]:
         TermSync(
             t.term_id,
             t.value,
-            bool(t.enabled),
+            t.enabled,
             t.sync_state,
             t.sync_error,
             t.updated_at,
-            subscribers=int(t.subscribers or 0),
-            hot=is_hot_text(t.hot_spans),
+            subscribers=t.subscribers,
+            hot=t.hot,
         )
         for t in list_terms(settings)
     ]

@@ -11,6 +11,7 @@ from chalicelib.subscriptions.service import (
     subscribe,
     unsubscribe,
 )
+from chalicelib.subscriptions.values import Subscription
 from chalicelib.userids import USER_ID_PATTERN, check_user_id
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Listed",
     "Registrar",
     "Subscribed",
+    "Subscription",
     "SubscriptionLimit",
     "SubscriptionNotFound",
     "check_user_id",

@@ -4,6 +4,9 @@ A subscription is one row keyed (user, term); the ``by-term`` index gives the
 consumer a term's subscribers for fan-out. Subscribing registers the user in
 the ``users`` table (through the feeds package), so a broadcast reaches
 everyone who has ever subscribed.
+
+Subscriptions and their terms leave this module as values
+(:class:`Subscription`, :class:`~chalicelib.terms.Term`), never as rows.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from typing import Final
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from chalicelib.core.models import SubscriptionModel, TermModel, bind_models
+from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
 from chalicelib.hotterms import term_feed, term_spans
 from chalicelib.subscriptions.errors import SubscriptionLimit, SubscriptionNotFound
-from chalicelib.terms import get_term
+from chalicelib.subscriptions.values import Subscription
+from chalicelib.terms import Term, get_term
 from chalicelib.userids import check_user_id
 
 MAX_SUBSCRIPTIONS: Final = 100
@@ -31,30 +35,31 @@ Registrar = Callable[[Iterable[str]], None]
 
 @dataclass(frozen=True, slots=True)
 class Subscribed:
-    subscription: SubscriptionModel
+    subscription: Subscription
     created: bool
     #: The term subscribed to: users see its rule here, not in the admins' term list.
-    term: TermModel
+    term: Term
 
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    subscription: SubscriptionModel
+    subscription: Subscription
     #: None when the term was deleted between the two reads.
-    term: TermModel | None
+    term: Term | None
 
 
-def list_subscriptions(settings: Settings, user_id: str) -> list[SubscriptionModel]:
+def list_subscriptions(settings: Settings, user_id: str) -> list[Subscription]:
     model = bind_models(settings).subscriptions
     rows = model.query(check_user_id(user_id), consistent_read=True, limit=MAX_SUBSCRIPTIONS)
-    return list(rows)
+    return [Subscription.from_model(row) for row in rows]
 
 
 def list_with_terms(settings: Settings, user_id: str) -> list[Listed]:
     """A user's subscriptions with their terms, read in one batch rather than one by one."""
     rows = list_subscriptions(settings, user_id)
     model = bind_models(settings).terms
-    found = {t.term_id: t for t in model.batch_get([r.term_id for r in rows])} if rows else {}
+    ids = [row.term_id for row in rows]
+    found = {t.term_id: Term.from_model(t) for t in model.batch_get(ids)} if ids else {}
     return [Listed(row, found.get(row.term_id)) for row in rows]
 
 
@@ -75,7 +80,7 @@ def subscribe(
     model = bind_models(settings).subscriptions
     existing = model.count(user_id, model.term_id == term_id, consistent_read=True)
     if existing:
-        return Subscribed(model.get(user_id, term_id, consistent_read=True), False, term)
+        return Subscribed(_read(settings, user_id, term_id), False, term)
     if model.count(user_id, consistent_read=True) >= MAX_SUBSCRIPTIONS:
         raise SubscriptionLimit(f"a user may have at most {MAX_SUBSCRIPTIONS} subscriptions")
     register([user_id])
@@ -86,9 +91,9 @@ def subscribe(
     except PutError as exc:
         if exc.cause_response_code != _CONDITION_FAILED:
             raise
-        return Subscribed(model.get(user_id, term_id, consistent_read=True), False, term)
+        return Subscribed(_read(settings, user_id, term_id), False, term)
     term_spans(settings).count_subscriber(term_id, +1)
-    return Subscribed(row, True, term)
+    return Subscribed(Subscription.from_model(row), True, term)
 
 
 def unsubscribe(settings: Settings, user_id: str, term_id: str) -> None:
@@ -101,3 +106,8 @@ def unsubscribe(settings: Settings, user_id: str, term_id: str) -> None:
             raise SubscriptionNotFound(f"{user_id!r} is not subscribed to {term_id!r}") from None
         raise
     term_spans(settings).count_subscriber(term_id, -1)
+
+
+def _read(settings: Settings, user_id: str, term_id: str) -> Subscription:
+    row = bind_models(settings).subscriptions.get(user_id, term_id, consistent_read=True)
+    return Subscription.from_model(row)

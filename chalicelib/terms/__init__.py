@@ -13,6 +13,7 @@ from chalicelib.terms.service import (
     set_enabled,
 )
 from chalicelib.terms.validation import CheckerSource, Validation, validate_rule
+from chalicelib.terms.values import Term
 from chalicelib.terms.xrules import RuleChecker, XDryRun, XUnavailable
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "InvalidRule",
     "RuleChecker",
     "RuleRejected",
+    "Term",
     "TermNotFound",
     "Validation",
     "XDryRun",

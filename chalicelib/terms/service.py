@@ -6,6 +6,9 @@ come back as :class:`DuplicateTerm`. The streamer owns the sync fields
 (``sync_state``, ``x_rule_id``, ``sync_error``); this module only resets
 ``sync_state`` to ``pending`` when the desired state changes, so the streamer
 knows X no longer matches the table.
+
+Terms leave this module as :class:`Term` values, never as rows: a caller that
+could ``save()`` a row could write around the rules above.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.terms.errors import DuplicateTerm, InvalidRule, TermNotFound
 from chalicelib.terms.normalize import is_term_id, normalize_value, term_id_for
 from chalicelib.terms.validation import CheckerSource, Validation, validate_rule
+from chalicelib.terms.values import Term
 
 #: X's cap on filtered-stream rules (Pro tier); a scan of this many is one or two pages.
 MAX_TERMS: Final = 1000
@@ -30,7 +34,7 @@ _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 
 @dataclass(frozen=True, slots=True)
 class Created:
-    term: TermModel
+    term: Term
     validation: Validation
 
 
@@ -38,14 +42,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def list_terms(settings: Settings) -> list[TermModel]:
+def list_terms(settings: Settings) -> list[Term]:
     """Every term, oldest first (a bounded scan: there are at most MAX_TERMS)."""
     model = bind_models(settings).terms
-    terms = list(model.scan(limit=MAX_TERMS))
+    terms = [Term.from_model(row) for row in model.scan(limit=MAX_TERMS)]
     return sorted(terms, key=lambda t: (t.created_at, t.term_id))
 
 
-def get_term(settings: Settings, term_id: str) -> TermModel:
+def get_term(settings: Settings, term_id: str) -> Term:
+    return Term.from_model(_row(settings, term_id))
+
+
+def _row(settings: Settings, term_id: str) -> TermModel:
     if not is_term_id(term_id):
         raise TermNotFound(f"no term {term_id!r}")
     try:
@@ -54,9 +62,7 @@ def get_term(settings: Settings, term_id: str) -> TermModel:
         raise TermNotFound(f"no term {term_id!r}") from None
 
 
-def find_term(
-    settings: Settings, *, term_id: str | None = None, value: str | None = None
-) -> TermModel:
+def find_term(settings: Settings, *, term_id: str | None = None, value: str | None = None) -> Term:
     """A term by id, or by its rule exactly as written (whitespace may differ).
 
     Lets a user subscribe to a rule they know without reading the admins' list
@@ -98,14 +104,14 @@ def create_term(
         if exc.cause_response_code == _CONDITION_FAILED:
             raise _duplicate(term_id, canonical) from None
         raise
-    return Created(term, validation)
+    return Created(Term.from_model(term), validation)
 
 
-def set_enabled(settings: Settings, term_id: str, enabled: bool) -> TermModel:
+def set_enabled(settings: Settings, term_id: str, enabled: bool) -> Term:
     """Enable or disable a term; a change sends it back to ``pending`` for the streamer."""
-    term = get_term(settings, term_id)
+    term = _row(settings, term_id)
     if term.enabled == enabled:
-        return term
+        return Term.from_model(term)
     model = bind_models(settings).terms
     actions: list[Action] = [model.enabled.set(enabled), model.updated_at.set(_now())]
     actions.append(model.sync_state.set("pending"))
@@ -117,12 +123,12 @@ def set_enabled(settings: Settings, term_id: str, enabled: bool) -> TermModel:
         if exc.cause_response_code == _CONDITION_FAILED:
             raise TermNotFound(f"no term {term_id!r}") from None
         raise
-    return term
+    return Term.from_model(term)  # update() refreshed it with what the table now holds
 
 
 def delete_term(settings: Settings, term_id: str) -> None:
     """Delete a term and every subscription to it (the streamer removes X's rule)."""
-    term = get_term(settings, term_id)
+    term = _row(settings, term_id)
     models = bind_models(settings)
     try:
         term.delete(condition=models.terms.term_id.exists())

@@ -29,20 +29,21 @@ def keys_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
 def list_command(as_json: bool) -> None:
     """Every key set (name, hint, default); never the secrets."""
-    rows = run(keysets.list_keysets)
+    found = run(keysets.list_keysets)
     default = run(keysets.get_default)
     if as_json:
         items = [
-            {"name": r.name, "hint": f"****{r.hint}", "has_user_context": r.has_user_context,
-             "description": r.description, "is_default": r.name == default.name}
-            for r in rows
+            {"name": k.name, "hint": f"****{k.hint}", "has_user_context": k.has_user_context,
+             "description": k.description, "is_default": k.name == default.name}
+            for k in found
         ]  # fmt: skip
         click.echo(json.dumps({"items": items, "default": default.name}, indent=2))
         return
-    for row in rows:
-        mark = "*" if row.name == default.name else " "
-        click.echo(f"{mark} {row.name:<24} ****{row.hint}  {row.description or ''}".rstrip())
-    if not rows:
+    for keyset in found:
+        mark = "*" if keyset.name == default.name else " "
+        line = f"{mark} {keyset.name:<24} ****{keyset.hint}  {keyset.description or ''}"
+        click.echo(line.rstrip())
+    if not found:
         click.echo("no key sets", err=True)
     elif default.name:
         click.echo(f"default: {default.name} ({default.source})", err=True)
@@ -68,8 +69,8 @@ def add_command(
         raise click.BadParameter("must be 1-200 characters", param_hint="--description")
     values = _read_secrets(source, with_user_context)
     action = keysets.replace_keyset if replace else keysets.create_keyset
-    row = run(lambda s: action(s, name, values, description))
-    click.echo(f"{'replaced' if replace else 'added'} {row.name} (****{row.hint})")
+    keyset = run(lambda s: action(s, name, values, description))
+    click.echo(f"{'replaced' if replace else 'added'} {keyset.name} (****{keyset.hint})")
 
 
 @keys_group.command("remove")

@@ -16,10 +16,9 @@ import click
 from chalicelib import subscriptions, terms
 from chalicelib.core import resources
 from chalicelib.core.errors import ServiceError
-from chalicelib.core.models import TermModel
 from chalicelib.core.settings import Settings, SettingsError, load_settings
 from chalicelib.feeds import Feeds
-from chalicelib.hotterms import is_hot_text, term_spans
+from chalicelib.hotterms import term_spans
 from chalicelib.terms.checkers import keyset_checkers
 from tools.cli.errors import CliError
 
@@ -34,24 +33,24 @@ def run(action: Callable[[Settings], T]) -> T:
         raise CliError(str(exc)) from None
 
 
-def term_json(term: TermModel) -> dict[str, object]:
+def term_json(term: terms.Term) -> dict[str, object]:
     return {
         "term_id": term.term_id,
         "value": term.value,
-        "enabled": bool(term.enabled),
+        "enabled": term.enabled,
         "sync_state": term.sync_state,
         "x_rule_id": term.x_rule_id,
         "sync_error": term.sync_error,
-        "subscribers": int(term.subscribers or 0),
-        "hot": is_hot_text(term.hot_spans),
+        "subscribers": term.subscribers,
+        "hot": term.hot,
     }
 
 
-def term_line(term: TermModel) -> str:
+def term_line(term: terms.Term) -> str:
     state = term.sync_state + (f" ({term.sync_error})" if term.sync_error else "")
     flag = "on " if term.enabled else "off"
-    heat = "hot " if is_hot_text(term.hot_spans) else "    "
-    subscribers = f"{int(term.subscribers or 0):>7,} subs"
+    heat = "hot " if term.hot else "    "
+    subscribers = f"{term.subscribers:>7,} subs"
     return f"{term.term_id}  {flag}  {state:<10}  {subscribers} {heat} {term.value}"
 
 
@@ -79,7 +78,7 @@ def list_command(as_json: bool) -> None:
 def recount_command(term_ids: tuple[str, ...]) -> None:
     """Count each term's subscribers again (all terms if none is named); hot or cold follows."""
 
-    def recount(settings: Settings) -> list[TermModel]:
+    def recount(settings: Settings) -> list[terms.Term]:
         index = resources.SUBSCRIPTIONS.indexes[0].name
         table = settings.table_name(resources.SUBSCRIPTIONS.logical)
         spans = term_spans(settings)
@@ -131,7 +130,7 @@ def subscriptions_group() -> None:
     """List, add and remove a user's subscriptions (the terms that feed their feed)."""
 
 
-def _term_ref(settings: Settings, ref: str) -> TermModel:
+def _term_ref(settings: Settings, ref: str) -> terms.Term:
     """TERM is a term id (``t`` + 20 hex digits) or a rule exactly as written."""
     if terms.is_term_id(ref):
         try:

@@ -22,11 +22,11 @@ def ensure_keyset(
     """Store key set ``name`` with ``bearer_token`` unless it already holds it; True if written."""
     values = SecretValues(bearer_token=bearer_token)
     try:
-        row = keysets.get_keyset(settings, name)
+        stored = keysets.read_values(settings, name)
     except KeySetNotFound:
         keysets.create_keyset(settings, name, values, description)
         return True
-    if keysets.read_values(settings, row).bearer_token == bearer_token:
+    if stored.bearer_token == bearer_token:
         return False
     keysets.replace_keyset(settings, name, values, description)
     return True
@@ -34,4 +34,4 @@ def ensure_keyset(
 
 def real_keysets(settings: Settings) -> list[str]:
     """Names of the stored key sets that are not the fake server's."""
-    return [row.name for row in keysets.list_keysets(settings) if row.name != FAKE_KEYS]
+    return [k.name for k in keysets.list_keysets(settings) if k.name != FAKE_KEYS]

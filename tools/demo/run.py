@@ -57,7 +57,7 @@ def choose(settings: Settings, options: DemoOptions) -> XChoice:
     if options.bearer_token is not None:
         note = "stored by streamfeed demo --bearer-token-file"
         ensure_keyset(settings, options.bearer_token, CLI_KEYS, note)
-    stored = [row.name for row in keysets.list_keysets(settings)]
+    stored = [keyset.name for keyset in keysets.list_keysets(settings)]
     return choose_x(
         x_api_url=options.x_api_url,
         keys=options.keys,

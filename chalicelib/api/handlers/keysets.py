@@ -12,8 +12,7 @@ from chalicelib.api.schemas.keysets import (
     KeySetSecrets,
 )
 from chalicelib.core import keysets
-from chalicelib.core.keysets import SecretValues
-from chalicelib.core.models import KeySetModel
+from chalicelib.core.keysets import KeySetInfo, SecretValues
 
 
 def _secrets(body: KeySetSecrets) -> SecretValues:
@@ -30,15 +29,15 @@ def _secrets(body: KeySetSecrets) -> SecretValues:
     )
 
 
-def present(row: KeySetModel, default: keysets.DefaultKeySet) -> KeySet:
+def present(keyset: KeySetInfo, default: keysets.DefaultKeySet) -> KeySet:
     return KeySet(
-        name=row.name,
-        hint=f"****{row.hint}",
-        has_user_context=bool(row.has_user_context),
-        description=row.description,
-        is_default=default.name == row.name,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        name=keyset.name,
+        hint=f"****{keyset.hint}",
+        has_user_context=keyset.has_user_context,
+        description=keyset.description,
+        is_default=default.name == keyset.name,
+        created_at=keyset.created_at,
+        updated_at=keyset.updated_at,
     )
 
 
@@ -49,29 +48,29 @@ def _default(value: keysets.DefaultKeySet) -> DefaultKeySet:
 def list_keysets(call: Call) -> Reply[KeySetList]:
     settings = call.runtime.settings
     default = keysets.get_default(settings)
-    rows = keysets.list_keysets(settings)
-    return Reply(KeySetList(items=[present(r, default) for r in rows], default=_default(default)))
+    found = keysets.list_keysets(settings)
+    return Reply(KeySetList(items=[present(k, default) for k in found], default=_default(default)))
 
 
 def create_keyset(call: Call) -> Reply[KeySet]:
     body = call.body_as(KeySetCreate)
     settings = call.runtime.settings
-    row = keysets.create_keyset(settings, body.name, _secrets(body), body.description)
-    out = present(row, keysets.get_default(settings))
-    return Reply(out, 201, {"Location": f"/keysets/{row.name}"})
+    keyset = keysets.create_keyset(settings, body.name, _secrets(body), body.description)
+    out = present(keyset, keysets.get_default(settings))
+    return Reply(out, 201, {"Location": f"/keysets/{keyset.name}"})
 
 
 def get_keyset(call: Call) -> Reply[KeySet]:
     settings = call.runtime.settings
-    row = keysets.get_keyset(settings, call.path["name"])
-    return Reply(present(row, keysets.get_default(settings)))
+    keyset = keysets.get_keyset(settings, call.path["name"])
+    return Reply(present(keyset, keysets.get_default(settings)))
 
 
 def replace_keyset(call: Call) -> Reply[KeySet]:
     body = call.body_as(KeySetSecrets)
     settings = call.runtime.settings
-    row = keysets.replace_keyset(settings, call.path["name"], _secrets(body), body.description)
-    return Reply(present(row, keysets.get_default(settings)))
+    keyset = keysets.replace_keyset(settings, call.path["name"], _secrets(body), body.description)
+    return Reply(present(keyset, keysets.get_default(settings)))
 
 
 def delete_keyset(call: Call) -> Reply[KeySet]:

@@ -10,23 +10,21 @@ from chalicelib import terms
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.schemas.terms import Term, TermCreate, TermCreated, TermList, TermUpdate
 from chalicelib.api.schemas.terms import Validation as ValidationOut
-from chalicelib.core.models import TermModel
-from chalicelib.hotterms import is_hot_text
 
 
-def present(term: TermModel) -> Term:
+def present(term: terms.Term) -> Term:
     return Term(
         term_id=term.term_id,
         value=term.value,
         tag=term.tag,
-        enabled=bool(term.enabled),
+        enabled=term.enabled,
         sync_state=term.sync_state,
         x_rule_id=term.x_rule_id,
         sync_error=term.sync_error,
         created_at=term.created_at,
         updated_at=term.updated_at,
-        subscribers=int(term.subscribers or 0),
-        hot=is_hot_text(term.hot_spans),
+        subscribers=term.subscribers,
+        hot=term.hot,
     )
 
 

@@ -18,20 +18,19 @@ from chalicelib.api.schemas.users import (
     SubscriptionCreate,
     SubscriptionList,
 )
-from chalicelib.core.models import SubscriptionModel, TermModel
 
 
 def _user(call: Call) -> str:
     return subscriptions.check_user_id(resolve_user(call.path["user_id"], call.me))
 
 
-def _present(row: SubscriptionModel, term: TermModel | None) -> Subscription:
+def _present(subscription: subscriptions.Subscription, term: terms.Term | None) -> Subscription:
     return Subscription(
-        user_id=row.user_id,
-        term_id=row.term_id,
+        user_id=subscription.user_id,
+        term_id=subscription.term_id,
         value=term.value if term is not None else None,
-        enabled=bool(term.enabled) if term is not None else None,
-        created_at=row.created_at,
+        enabled=term.enabled if term is not None else None,
+        created_at=subscription.created_at,
     )
 
 

@@ -28,7 +28,13 @@ from chalicelib.core.keysets.service import (
     replace_keyset,
     set_default,
 )
-from chalicelib.core.keysets.values import NAME_PATTERN, SECRET_FIELDS, KeySet, SecretValues
+from chalicelib.core.keysets.values import (
+    NAME_PATTERN,
+    SECRET_FIELDS,
+    KeySet,
+    KeySetInfo,
+    SecretValues,
+)
 
 __all__ = [
     "DEFAULT_PK",
@@ -41,6 +47,7 @@ __all__ = [
     "KeySetError",
     "KeySetExists",
     "KeySetInUse",
+    "KeySetInfo",
     "KeySetNotFound",
     "KeySetResolutionError",
     "SecretStoreError",

@@ -9,7 +9,7 @@ can fix it in one step.
 from __future__ import annotations
 
 from chalicelib.core.keysets.errors import InvalidKeySet, KeySetNotFound, KeySetResolutionError
-from chalicelib.core.keysets.service import get_keyset, list_keysets, read_values, stored_default
+from chalicelib.core.keysets.service import list_keysets, read_values, stored_default
 from chalicelib.core.keysets.values import KeySet
 from chalicelib.core.settings import Settings, env_name
 
@@ -41,10 +41,10 @@ def resolve_keyset(settings: Settings, requested: str | None) -> KeySet:
 
 def _load(settings: Settings, name: str, why: str) -> KeySet:
     try:
-        row = get_keyset(settings, name)
+        values = read_values(settings, name)  # store errors are SecretStoreErrors, not these
     except (KeySetNotFound, InvalidKeySet):
         raise _unknown(settings, name, why) from None
-    return KeySet.of(row.name, read_values(settings, row))
+    return KeySet.of(name, values)
 
 
 def _unknown(settings: Settings, name: str, why: str) -> KeySetResolutionError:

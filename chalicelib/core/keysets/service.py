@@ -4,6 +4,9 @@ The ``keysets`` row holds metadata, the Secrets Manager id and a 4-character
 hint; the secret values go to Secrets Manager only. The row is written first
 with a condition, so two concurrent creates of one name cannot both win; if
 storing the secret then fails, the row is removed again.
+
+Key sets leave this module as :class:`KeySetInfo` values (no secret, no
+secret id); the secrets only through ``read_values``, by name.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from chalicelib.core.keysets import store
 from chalicelib.core.keysets.errors import KeySetExists, KeySetInUse, KeySetNotFound
-from chalicelib.core.keysets.values import SecretValues, check_name
+from chalicelib.core.keysets.values import KeySetInfo, SecretValues, check_name
 from chalicelib.core.models import ControlRecord, KeySetModel, bind_models
 from chalicelib.core.settings import Settings
 
@@ -41,12 +44,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def list_keysets(settings: Settings) -> list[KeySetModel]:
+def list_keysets(settings: Settings) -> list[KeySetInfo]:
     rows = bind_models(settings).keysets.scan(limit=MAX_KEYSETS)
-    return sorted(rows, key=lambda row: row.name)
+    return sorted((KeySetInfo.from_model(row) for row in rows), key=lambda k: k.name)
 
 
-def get_keyset(settings: Settings, name: str) -> KeySetModel:
+def get_keyset(settings: Settings, name: str) -> KeySetInfo:
+    return KeySetInfo.from_model(_row(settings, name))
+
+
+def _row(settings: Settings, name: str) -> KeySetModel:
     check_name(name)
     try:
         return bind_models(settings).keysets.get(name, consistent_read=True)
@@ -56,7 +63,7 @@ def get_keyset(settings: Settings, name: str) -> KeySetModel:
 
 def create_keyset(
     settings: Settings, name: str, values: SecretValues, description: str | None = None
-) -> KeySetModel:
+) -> KeySetInfo:
     check_name(name)
     model = bind_models(settings).keysets
     now = _now()
@@ -80,26 +87,26 @@ def create_keyset(
     except Exception:
         row.delete()
         raise
-    return row
+    return KeySetInfo.from_model(row)
 
 
 def replace_keyset(
     settings: Settings, name: str, values: SecretValues, description: str | None = None
-) -> KeySetModel:
+) -> KeySetInfo:
     """New secret values (and description) for an existing key set."""
-    row = get_keyset(settings, name)
+    row = _row(settings, name)
     store.put_secret(settings, name, values)
     row.hint = values.hint
     row.has_user_context = values.has_user_context
     row.description = description
     row.updated_at = _now()
     row.save()
-    return row
+    return KeySetInfo.from_model(row)
 
 
 def delete_keyset(settings: Settings, name: str) -> None:
     """Delete a key set; refused while it is the default (set or clear that first)."""
-    row = get_keyset(settings, name)
+    row = _row(settings, name)
     default = get_default(settings)
     if default.name == name and default.source in ("setting", "stored"):
         raise KeySetInUse(
@@ -116,7 +123,14 @@ def delete_keyset(settings: Settings, name: str) -> None:
     store.delete_secret(settings, name, row.secret_id)
 
 
-def read_values(settings: Settings, row: KeySetModel) -> SecretValues:
+def read_values(settings: Settings, name: str) -> SecretValues:
+    """The secrets of key set ``name``; ``KeySetNotFound`` if there is none.
+
+    By name, not from a ``KeySetInfo``: the secret id stays in the row, and a
+    key set deleted since it was listed is reported as gone, not as a
+    Secrets Manager failure.
+    """
+    row = _row(settings, name)
     return store.read_secret(settings, row.name, row.secret_id)
 
 
@@ -145,7 +159,7 @@ def get_default(settings: Settings) -> DefaultKeySet:
 
 def set_default(settings: Settings, name: str) -> DefaultKeySet:
     """Store ``name`` as the default (``STREAMFEED_DEFAULT_KEYS`` still wins if set)."""
-    get_keyset(settings, name)
+    _row(settings, name)
     control: type[ControlRecord] = bind_models(settings).control
     control(DEFAULT_PK, DEFAULT_SK, data={"name": name}, updated_at=_now()).save()
     return get_default(settings)

@@ -1,7 +1,9 @@
-"""Key-set values that carry secrets, built so they cannot leak by accident.
+"""Key-set values, built so secrets cannot leak by accident.
 
-Every secret field is excluded from ``repr`` (and so from tracebacks, logs and
-f-strings of the object); only the name and a 4-character hint ever print.
+``KeySetInfo`` is what the service hands out: it has no field that could
+hold a secret. The types that do carry secrets exclude every secret field
+from ``repr`` (and so from tracebacks, logs and f-strings of the object);
+only the name and a 4-character hint ever print.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from chalicelib.core.keysets.errors import InvalidKeySet
+
+if TYPE_CHECKING:
+    from chalicelib.core.models import KeySetModel
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
 #: Optional user-context credentials, in the order django-twitter-stream's ApiKey model had them.
@@ -36,6 +42,34 @@ def check_name(name: str) -> str:
 def hint_of(token: str) -> str:
     """The last 4 characters: enough to tell key sets apart, useless to an attacker."""
     return token[-4:]
+
+
+@dataclass(frozen=True, slots=True)
+class KeySetInfo:
+    """A stored key set without its secrets: what listings and the API may show.
+
+    Not even the Secrets Manager id is here: readers go through
+    ``read_values``, so the row's layout stays the service's business.
+    """
+
+    name: str
+    #: The last 4 characters of the bearer token (see ``hint_of``).
+    hint: str
+    has_user_context: bool
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, model: KeySetModel) -> KeySetInfo:
+        return cls(
+            name=model.name,
+            hint=model.hint,
+            has_user_context=bool(model.has_user_context),
+            description=model.description,
+            created_at=model.created_at,
+            updated_at=model.updated_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
