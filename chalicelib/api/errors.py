@@ -13,6 +13,7 @@ from chalicelib.core.errors import ServiceError
 from chalicelib.feeds import (
     BroadcastConflictError,
     ContentTooLargeError,
+    FeedStoreUnavailableError,
     InvalidCursorError,
     InvalidItemError,
 )
@@ -32,6 +33,7 @@ FEED_ERRORS: Final[dict[type[Exception], tuple[int, str]]] = {
     InvalidCursorError: (400, "invalid_cursor"),
     InvalidItemError: (400, "invalid_item"),
     BroadcastConflictError: (409, "broadcast_conflict"),
+    FeedStoreUnavailableError: (503, "unavailable"),
 }
 
 

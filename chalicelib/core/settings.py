@@ -128,10 +128,42 @@ class Settings(BaseSettings):
         "fanout",
         min_length=1,
         max_length=200,
-        description="Feed storage: `fanout`, `shared`, `memory` or a dotted path to a class.",
+        description="Feed storage: `fanout`, `shared`, `redis`, `memory` or a dotted path to "
+        "a class.",
     )
     feed_max_length: int = Field(
         0, ge=0, description="Keep at most this many items per feed (0 = unlimited)."
+    )
+    redis_url: str | None = Field(
+        None,
+        max_length=2000,
+        description="The `redis` backend's server: `redis://[user:password@]host:port[/db]`, or "
+        "`rediss://` for TLS (set by the local cloud; on AWS, the ElastiCache endpoint).",
+    )
+    redis_secret: str | None = Field(
+        None,
+        max_length=2048,
+        description="Secrets Manager id of the `redis` backend's credentials, JSON "
+        '`{"username": …, "password": …}`; they override the URL\'s (set by the CDK app).',
+    )
+    redis_key_prefix: str | None = Field(
+        None,
+        max_length=200,
+        description="Prefix of every key the `redis` backend writes (default: the stage's name "
+        "prefix and a colon), so stages can share a server.",
+    )
+    redis_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds the `redis` backend waits to connect or answer."
+    )
+    redis_retries: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Retries, with exponential backoff, of a `redis` command that failed on a "
+        "connection error or timeout; then the call fails (a Kinesis batch is retried whole).",
+    )
+    redis_max_connections: int = Field(
+        16, ge=1, le=1000, description="Connections the `redis` backend's pool keeps per process."
     )
     hot_term_subscribers: int = Field(
         1000,
@@ -187,6 +219,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "valkey://", "valkeys://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -196,6 +237,11 @@ class Settings(BaseSettings):
     @property
     def prefix(self) -> str:
         return self.name_prefix or f"streamfeed-{self.stage}"
+
+    @property
+    def redis_prefix(self) -> str:
+        """Where the ``redis`` backend's keys start; stages sharing a server never collide."""
+        return self.redis_key_prefix if self.redis_key_prefix is not None else f"{self.prefix}:"
 
     def table_name(self, logical: str) -> str:
         return f"{self.prefix}-{logical}"

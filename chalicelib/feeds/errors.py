@@ -47,5 +47,9 @@ class FeedStoreError(FeedError):
     """DynamoDB kept part of a batch unprocessed after every retry, or data is inconsistent."""
 
 
+class FeedStoreUnavailableError(FeedStoreError):
+    """The feed store could not be reached, after the client's own retries."""
+
+
 class BroadcastConflictError(FeedError):
     """A broadcast job id was reused for different content or time."""

@@ -20,6 +20,7 @@ from chalicelib.feeds.protocol import FeedBackend
 BUILTIN: Final = {
     "fanout": "chalicelib.feeds.backends.fanout:FanoutBackend",
     "shared": "chalicelib.feeds.backends.shared:SharedBackend",
+    "redis": "chalicelib.feeds.backends.redis:RedisBackend",
     "memory": "chalicelib.feeds.backends.memory:MemoryBackend",
 }
 REQUIRED_METHODS: Final = ("add", "count", "read")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 ROOT = Path(__file__).resolve().parents[2]
 #: The repository's own top-level packages and modules.
 PROJECT = frozenset({"app", "chalicelib", "streamer", "tools", "infra", "bench", "chaos", "tests"})
@@ -126,11 +128,11 @@ def installed_with(requirements: Path) -> set[str]:
         if name in seen:
             continue
         seen.add(name)
-        for requirement in metadata.requires(name) or []:
-            if "extra ==" in requirement:
-                continue  # an optional extra; the requirements files name what they use
-            if match := _REQUIREMENT.match(requirement):
-                todo.append(_canonical(match.group(1)))
+        for text in metadata.requires(name) or []:
+            requirement = Requirement(text)
+            if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+                continue  # another Python, platform, or an optional extra
+            todo.append(_canonical(requirement.name))
     return seen
 
 

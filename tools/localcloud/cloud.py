@@ -35,6 +35,7 @@ class LocalCloudConfig:
     dynamodb_port: int = 0
     kinesis_port: int = 0
     moto_port: int = 0
+    valkey_port: int = 0
     start_timeout: float = 90.0
     #: kinesis-mock writes its state to ``data_dir`` every second (False: memory only).
     persist_kinesis: bool = True
@@ -80,6 +81,7 @@ class LocalCloud:
             kinesis=claim(host, cfg.kinesis_port, "kinesis"),
             kinesis_tls=claim(host, 0, "kinesis tls"),
             moto=claim(host, cfg.moto_port, "moto"),
+            valkey=claim(host, cfg.valkey_port, "valkey"),
         )
         logs = cfg.data_dir / "logs"
         region = self.base_settings.region
@@ -102,18 +104,27 @@ class LocalCloud:
             persist=cfg.persist_kinesis,
         )
         moto = servers.moto_server(host, ports.moto, logs)
-        self.processes = [dynalite, kinesis, moto]
+        valkey = servers.valkey_server(
+            binary=servers.find_valkey(),
+            host=host,
+            port=ports.valkey,
+            data=cfg.data_dir / "valkey",
+            logs=logs,
+        )
+        self.processes = [dynalite, kinesis, moto, valkey]
         for process in self.processes:
             process.start()
         urls = {
             "dynamodb": f"http://{host}:{ports.dynamodb}",
             "kinesis": f"http://{host}:{ports.kinesis}",
             "moto": f"http://{host}:{ports.moto}",
+            "redis": f"redis://{host}:{ports.valkey}/0",
         }
         deadline = time.monotonic() + cfg.start_timeout
         servers.wait_until_ready(dynalite, "dynamodb", urls["dynamodb"], region, deadline)
         servers.wait_until_ready(moto, "secretsmanager", urls["moto"], region, deadline)
         servers.wait_until_ready(kinesis, "kinesis", urls["kinesis"], region, deadline)
+        servers.wait_until_valkey_ready(valkey, urls["redis"], deadline)
         self.env = self._environment(urls)
         settings = self.settings()
         snapshot.restore(settings, self.snapshot_path)
@@ -170,7 +181,8 @@ class LocalCloud:
 
     def settings(self, **overrides: Any) -> Settings:
         """Settings that reach this cloud, e.g. ``settings(name_prefix="t1")``."""
-        endpoints = {f"{s}_endpoint": self._url_for(s) for s in SERVICES}
+        endpoints: dict[str, Any] = {f"{s}_endpoint": self._url_for(s) for s in SERVICES}
+        endpoints["redis_url"] = self.env[env_name("redis_url")]
         return self.base_settings.model_copy(update={**endpoints, **overrides})
 
     # -- internals -------------------------------------------------------
@@ -180,6 +192,7 @@ class LocalCloud:
 
     def _environment(self, urls: dict[str, str]) -> dict[str, str]:
         env = {env_name(f"{s}_endpoint"): urls.get(s, urls["moto"]) for s in SERVICES}
+        env[env_name("redis_url")] = urls["redis"]
         region = self.base_settings.region
         env.update(
             {

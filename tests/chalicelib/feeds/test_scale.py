@@ -20,7 +20,7 @@ RECIPIENTS = 10_000
 #: 100,000 items for the default backend (and memory); ``shared`` writes two
 #: rows per item and pages through the same code, so 20,000 prove it at a
 #: fifth of the suite's longest test (~5 min on a loaded 2-core runner).
-FEED_SIZES = {"memory": 100_000, "fanout": 100_000, "shared": 20_000}
+FEED_SIZES = {"memory": 100_000, "fanout": 100_000, "shared": 20_000, "redis": 100_000}
 
 
 def test_fan_out_to_ten_thousand_recipients(feeds: Feeds) -> None:
