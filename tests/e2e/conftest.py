@@ -34,10 +34,17 @@ def fast_config(data_dir: Path, **changes: object) -> CompositionConfig:
 
 
 @pytest.fixture
-def system(local_cloud: LocalCloud, tmp_path: Path) -> Iterator[Composition]:
-    """A started composition on its own stage; stopped after the test if still running."""
+def system(
+    local_cloud: LocalCloud, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Composition]:
+    """A started composition on its own stage; stopped after the test if still running.
+
+    Parametrize it indirectly with a feed backend's name to run on that backend.
+    """
     settings = local_cloud.settings(name_prefix=unique_prefix())
-    composition = Composition(fast_config(tmp_path / "run"), cloud=local_cloud, settings=settings)
+    backend = getattr(request, "param", None)
+    config = fast_config(tmp_path / "run", feed_backend=backend)
+    composition = Composition(config, cloud=local_cloud, settings=settings)
     composition.start()
     try:
         yield composition

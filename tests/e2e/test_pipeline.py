@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 import pytest
 
+from chalicelib.feeds import load_backend
 from tests.e2e.support import Api, StoredTweet, stored_tweets
 from tools.composition import Composition, wait_until
 from tools.fakex import LedgerEntry, Stall
@@ -49,6 +50,7 @@ def _expected_content(tweet: StoredTweet) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("system", ["fanout", "redis"], indirect=True)
 def test_terms_become_rules_tweets_fill_feeds_and_nothing_is_left_behind(
     system: Composition,
 ) -> None:
@@ -124,6 +126,12 @@ def test_terms_become_rules_tweets_fill_feeds_and_nothing_is_left_behind(
             assert times[items.index(item)] == datetime.fromisoformat(tweet.created_at)
             for piece in _expected_content(tweet):
                 assert piece in item["content"], (piece, item["content"])
+
+    # The feeds are where the backend keeps them (the API read them from there).
+    backend = load_backend(system.settings)
+    assert type(backend).__name__.lower().startswith(system.config.feed_backend or "fanout")
+    for user in ("alice", "bob"):
+        assert backend.count(user) == len(expected[user])
 
     # Shutdown leaves nothing: every process the composition started, with its children.
     started = system.all_pids()

@@ -188,6 +188,13 @@ def env(data_dir: Path | None) -> None:
     "with streamfeed stream --from-file).",
 )
 @click.option(
+    "--feed-backend",
+    type=click.Choice(["fanout", "shared", "redis"]),
+    default=None,
+    help="Where feeds live (default: STREAMFEED_FEED_BACKEND, else fanout); redis runs on "
+    "the local cloud's valkey-server.",
+)
+@click.option(
     "--summary-every",
     type=click.FloatRange(min=0.2),
     default=None,
@@ -208,6 +215,7 @@ def demo(
     keys_name: str | None,
     bearer_token_file: str | None,
     to_file: Path | None,
+    feed_backend: str | None,
     summary_every: float | None,
 ) -> None:
     """The whole system on this machine: local cloud, X, streamer, consumer, API.
@@ -242,6 +250,7 @@ def demo(
         to_file=to_file.resolve() if to_file else None,
         timeout=timeout,
         summary_every=summary_every,
+        feed_backend=feed_backend,
     )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

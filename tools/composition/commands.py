@@ -116,5 +116,7 @@ def child_environment(
     if keys_name:
         # The streamer streams with it and the API's dry runs ask X with it.
         env[env_name("default_keys")] = keys_name
+    if config.feed_backend:
+        env[env_name("feed_backend")] = config.feed_backend
     env.update(config.env)
     return env

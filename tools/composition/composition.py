@@ -106,7 +106,10 @@ class Composition:
         keys = cfg.keys_name or (FAKE_KEYS if fake else None)
         if fake:
             ensure_keyset(settings, cfg.fakex_bearer_token, keys or FAKE_KEYS)
-        self._settings = settings.model_copy(update={"x_api_url": x_url, "default_keys": keys})
+        update: dict[str, Any] = {"x_api_url": x_url, "default_keys": keys}
+        if cfg.feed_backend:
+            update["feed_backend"] = cfg.feed_backend
+        self._settings = settings.model_copy(update=update)
         if prepare is not None:
             prepare(self._settings)
         self.env = commands.child_environment(

@@ -61,6 +61,8 @@ class CompositionConfig:
     api_stage: str = "dev"
     #: Components to run; drop one to run it yourself (a benchmark's own consumer).
     components: tuple[str, ...] = COMPONENTS
+    #: The feed backend of every component (None: the environment's setting).
+    feed_backend: str | None = None
     #: Extra environment for every child (``STREAMFEED_LOG_LEVEL`` …).
     env: Mapping[str, str] = field(default_factory=dict)
     start_timeout: float = 90.0

@@ -19,6 +19,7 @@ from tools.composition.config import Endpoints
 class BannerFacts:
     endpoints: Endpoints
     x_description: str
+    feeds_description: str
     admin_user: str
     admin_token: str
     user: str
@@ -62,6 +63,7 @@ def render(facts: BannerFacts) -> list[str]:
         f"  API          {ends.api_url}",
         f"  status page  {ends.status_page_url}   (sign in with the admin token)",
         f"  X            {facts.x_description}",
+        f"  feeds        {facts.feeds_description}",
         f"  terms        {', '.join(facts.terms) or 'none'} ({seeded})",
         f"  data, logs   {ends.data_dir}, {ends.logs_dir}",
         "",

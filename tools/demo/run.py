@@ -50,6 +50,8 @@ class DemoOptions:
     timeout: float = 90.0
     #: Seconds between summary lines (None: 1 on a terminal, 5 otherwise).
     summary_every: float | None = None
+    #: ``fanout``, ``shared`` or ``redis`` (None: STREAMFEED_FEED_BACKEND's).
+    feed_backend: str | None = None
 
 
 def choose(settings: Settings, options: DemoOptions) -> XChoice:
@@ -92,6 +94,7 @@ def _run(options: DemoOptions, began: float, out: TextIO) -> None:
         poll_interval=options.poll_interval,
         streamer_args=("--to-file", str(options.to_file)) if options.to_file else (),
         start_timeout=options.timeout,
+        feed_backend=options.feed_backend,
     )
     system = Composition(config)
     try:
@@ -132,9 +135,13 @@ def _print_banner(
         x = f"{ends.x_api_url} with key set {choice.keys_name} ({choice.reason})"
     if system.config.streamer_args:
         x += f"; the streamer writes to {' '.join(system.config.streamer_args[1:])}"
+    feeds = settings.feed_backend
+    where = f" on the local valkey-server {settings.redis_url}" if feeds == "redis" else ""
+    feeds += where or " (DynamoDB)"
     facts = BannerFacts(
         endpoints=ends,
         x_description=x,
+        feeds_description=feeds,
         admin_user=demo_seed.DEMO_ADMIN,
         admin_token=system.token(demo_seed.DEMO_ADMIN, admin=True, ttl=ttl),
         user=demo_seed.DEMO_USER,
