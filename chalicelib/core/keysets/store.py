@@ -42,10 +42,16 @@ def put_secret(settings: Settings, name: str, values: SecretValues) -> str:
             return secret_id
         except ClientError as exc:
             code = _code(exc)
-            if code == "InvalidRequestException":  # scheduled for deletion: bring it back
-                manager.restore_secret(SecretId=secret_id)
-            elif code != "ResourceExistsException":
+            if code not in ("InvalidRequestException", "ResourceExistsException"):
                 raise
+            # It exists, perhaps scheduled for deletion (AWS says InvalidRequest, moto
+            # ResourceExists): restore it, or the new value would go to a deleted secret.
+            # Restoring one that is not deleted is a no-op, or refused as InvalidRequest.
+            try:
+                manager.restore_secret(SecretId=secret_id)
+            except ClientError as again:
+                if _code(again) != "InvalidRequestException":
+                    raise
         manager.put_secret_value(SecretId=secret_id, SecretString=values.to_json())
     except (ClientError, BotoCoreError) as exc:
         raise _failed("store", name, exc) from None

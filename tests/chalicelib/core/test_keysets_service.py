@@ -127,8 +127,9 @@ def test_delete_keyset_removes_it_and_schedules_the_secret_for_deletion(stage: S
         SecretId=stage.secret_name("keysets/main")
     )
     assert "DeletedDate" in described
-    # The name is free again.
+    # The name is free again, and the re-created key set's secret is readable and current.
     assert keysets.create_keyset(stage, "main", token("again")).hint == token("again").hint
+    assert keysets.read_values(stage, "main") == token("again")
 
 
 def test_unknown_and_malformed_names(stage: Settings) -> None:
