@@ -40,6 +40,7 @@ FIGURES = {
     "3c": "bench.delivery",
     "3d": "bench.hot_terms",
     "4": "bench.feeds_bench",
+    "4b": "bench.feed_backends",
     "1": "bench.streamer_throughput",
     "6": "bench.memory",
     "5": "bench.end_to_end",

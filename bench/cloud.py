@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from valkey import Valkey
+
 from bench.harness import STREAMFEED, env_without_proxies
 from chalicelib.core import aws, resources
 from chalicelib.core.settings import Settings, env_name
@@ -117,6 +119,12 @@ class BenchCloud:
             for spec in resources.TABLES:
                 with contextlib.suppress(Exception):
                     ddb.delete_table(TableName=settings.table_name(spec.logical))
+            if settings.redis_url:  # the redis backend's feeds, by the stage's key prefix
+                with contextlib.suppress(Exception):
+                    client = Valkey.from_url(settings.redis_url)
+                    for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=1000):
+                        client.unlink(key)
+                    client.close()
         self.created = []
 
     def dead_server(self) -> str | None:

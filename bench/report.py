@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.harness import PROJECT_ROOT, Figure, Row, fmt
 
-TITLE_ORDER = ("1", "2", "3", "3b", "4", "5", "6", "7", "8", "scaling")
+TITLE_ORDER = ("1", "2", "3", "3b", "4", "4b", "5", "6", "7", "8", "scaling")
 
 
 def _ordered(figures: list[Figure]) -> list[Figure]:
