@@ -54,9 +54,11 @@ class Stream:
         return [tweet_id(line) for line in lines]
 
 
-@pytest.fixture
-def stage(full_stage: Settings) -> Settings:
-    return full_stage.model_copy(update={"hot_term_subscribers": 6, "hot_term_lead_seconds": 0.0})
+@pytest.fixture(params=["fanout", "redis"])
+def stage(full_stage: Settings, request: pytest.FixtureRequest) -> Settings:
+    """A stage where 6 subscribers make a term hot, on each feed backend the consumer writes."""
+    changes = {"hot_term_subscribers": 6, "hot_term_lead_seconds": 0.0}
+    return full_stage.model_copy(update={**changes, "feed_backend": request.param})
 
 
 @pytest.fixture
