@@ -6,7 +6,9 @@ the stage's environment variables set, and Python imports a module once.
 Context: ``stage`` (dev|prod), ``region`` (else CDK_DEFAULT_REGION, else
 us-east-1), ``api`` (cdk: the Chalice app is in the stack; chalice: left to
 ``chalice deploy``), ``alarm_email`` (subscribe an address to the alarms),
-``backfill_minutes`` (0-5, the streamer's STREAMFEED_BACKFILL_MINUTES; default 0).
+``backfill_minutes`` (0-5, the streamer's STREAMFEED_BACKFILL_MINUTES; default 0),
+``feed_backend`` (fanout, the default: feeds in DynamoDB; redis: an ElastiCache
+Serverless Valkey cache, CDK path only).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def main() -> None:
             api_mode=str(context("api") or "cdk"),
             alarm_email=context("alarm_email"),
             backfill_minutes=context("backfill_minutes") or 0,
+            feed_backend=str(context("feed_backend") or "fanout"),
         )
     except ValueError as exc:  # a bad -c value: one line, not a traceback
         sys.exit(f"streamfeed infra: {exc}")

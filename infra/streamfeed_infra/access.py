@@ -74,6 +74,19 @@ SECRET_MANAGE: Final[tuple[str, ...]] = (
 #: granted on ``*``. PutMetricData is narrowed to the project's namespace.
 METRICS_READ: Final[tuple[str, ...]] = ("cloudwatch:GetMetricData",)
 METRICS_WRITE: Final[tuple[str, ...]] = ("cloudwatch:PutMetricData",)
+#: What Lambda does with a function's role to attach it to a VPC: the EC2 part of
+#: AWS's managed AWSLambdaVPCAccessExecutionRole (its logs actions are granted per
+#: log group already). Lambda validates these at create time on ``*``: the
+#: Describe actions have no resource-level permissions, and a role scoped to
+#: named interfaces cannot create the function's network interfaces.
+VPC_ACCESS: Final[tuple[str, ...]] = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
 
 
 def table_actions(level: Level) -> tuple[str, ...]:
@@ -91,6 +104,11 @@ class Access:
     keyset_secrets: Literal["read", "manage"] | None = None
     read_metrics: bool = False
     put_metrics: bool = False
+    #: Talks to the feed cache when the stage has one (``-c feed_backend=redis``):
+    #: runs in the cache's VPC and reads the cache's credentials secret
+    #: (``SECRET_READ`` on that one secret, plus ``VPC_ACCESS``). The CDK path
+    #: only: ``policy_document`` (the ``chalice deploy`` path) has no cache.
+    feed_cache: bool = False
 
     def __post_init__(self) -> None:
         for logical in self.tables:
@@ -120,6 +138,7 @@ MATRIX: Final[dict[Component, Access]] = {
         queue="watch",
         keyset_secrets="manage",
         read_metrics=True,
+        feed_cache=True,
     ),
     # Stores tweets, writes timelines, looks up subscribers (by-term index),
     # fans out into the feed tables, counts record attempts in control.
@@ -127,8 +146,10 @@ MATRIX: Final[dict[Component, Access]] = {
         tables={**_FEEDS, "tweets": "read_write", "term-tweets": "write", "subscriptions": "read"},
         stream="read",
         queue="send",
+        feed_cache=True,
     ),
-    # Verifies Cognito tokens against the pool's public JWKS: no AWS call.
+    # Verifies Cognito tokens against the pool's public JWKS: no AWS call, no
+    # feeds, so it stays out of the cache's VPC.
     "authorizer": Access(tables={}),
     # Syncs terms to X rules, resolves its key set, holds the lease and writes
     # status in control, ships to Kinesis, publishes its metrics.

@@ -11,7 +11,10 @@ what Chalice cannot say is patched in with ``add_override``:
   destination;
 - the REST API gets ``infra.streamfeed_infra.gatewayresponses``'s responses;
 - functions get fixed names (``<prefix>-api`` ...: the names the dashboard and
-  alarms use) and log to ``/streamfeed/<prefix>/<component>``.
+  alarms use) and log to ``/streamfeed/<prefix>/<component>``;
+- with a feed cache (``-c feed_backend=redis``), the functions whose matrix
+  row has ``feed_cache`` (API, consumer) get its ``VpcConfig`` and settings;
+  the authorizer stays out of the VPC.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from constructs import Construct
 
 from chalicelib.consumer.mapping import MAPPING
 
-from .access import Component
+from .access import MATRIX, Component
 from .auth import UserDirectory
+from .cache import FeedCache
 from .config import FunctionSize, function_environment
 from .data import DataStores
 from .grants import grant_component
@@ -83,12 +87,19 @@ def _packaging(region: str) -> Iterator[None]:
 class ChaliceApp(Construct):
     """The three functions, their roles, and the REST API."""
 
-    def __init__(self, scope: Construct, cid: str, data: DataStores, users: UserDirectory) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        data: DataStores,
+        users: UserDirectory,
+        cache: FeedCache | None = None,
+    ) -> None:
         super().__init__(scope, cid)
         config = data.config
         self.names = function_names(config.prefix)
         self.roles = {
-            component: self._role(component, data)
+            component: self._role(component, data, cache)
             for component in ("api", "consumer", "authorizer")
         }
         stage_config: dict[str, Any] = {
@@ -118,6 +129,10 @@ class ChaliceApp(Construct):
         for function_id in (API_FUNCTION, AUTHORIZER_FUNCTION):
             for key, value in users.api_environment().items():
                 self.chalice.add_environment_variable(key, value, function_id)
+        if cache is not None:
+            for component, function_id in logical.items():
+                if MATRIX[component].feed_cache:
+                    self._in_cache_network(function_id, cache)
         self.resource(CONSUMER_FUNCTION).add_override(
             f"Properties.Events.{KINESIS_EVENT}.Properties",
             kinesis_event_properties(
@@ -135,15 +150,26 @@ class ChaliceApp(Construct):
     def api_url(self) -> str:
         return str(self.chalice.sam_template.get_output("EndpointURL").value)
 
-    def _role(self, component: Component, data: DataStores) -> iam.Role:
+    def _role(self, component: Component, data: DataStores, cache: FeedCache | None) -> iam.Role:
         role = iam.Role(
             self,
             f"{component.capitalize()}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"streamfeed {data.config.stage} {component} function",
         )
-        grant_component(component, role, data, self)
+        secret = cache.secret.secret_arn if cache is not None else None
+        grant_component(component, role, data, self, cache_secret_arn=secret)
         return role
+
+    def _in_cache_network(self, logical_id: str, cache: FeedCache) -> None:
+        """The function joins the cache's private subnets and reads its settings."""
+        for key, value in cache.function_environment().items():
+            self.chalice.add_environment_variable(key, value, logical_id)
+        function = self.resource(logical_id)
+        function.add_override("Properties.VpcConfig", cache.vpc_config())
+        # Not before the subnets' default route (the NAT gateway) exists: a
+        # consumer started earlier could not read its secret or reach SQS.
+        function.node.add_dependency(cache.subnets.internet_connectivity_established)
 
     def _function(
         self, logical_id: str, component: Component, size: FunctionSize, log_group: logs.LogGroup

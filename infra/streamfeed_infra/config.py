@@ -14,6 +14,9 @@ from chalicelib.core.settings import Settings
 
 STAGES: Final = ("dev", "prod")
 DEFAULT_REGION: Final = "us-east-1"
+#: Feed backends the CDK app can deploy: ``fanout`` (DynamoDB tables only, the
+#: default) or ``redis`` (adds an ElastiCache Serverless Valkey cache, see cache.py).
+FEED_BACKENDS: Final = ("fanout", "redis")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ class StageConfig:
     #: STREAMFEED_BACKFILL_MINUTES of the streamer task (0: X re-sends nothing on a
     #: reconnect; 1-5 needs an X tier with backfill). See RELIABILITY.md.
     streamer_backfill_minutes: int = 0
+    #: Where feeds live: "fanout" (DynamoDB) or "redis" (ElastiCache Serverless
+    #: Valkey in its own VPC, with the API and consumer functions in that VPC).
+    feed_backend: str = "fanout"
+
+    @property
+    def feed_cache(self) -> bool:
+        """The stage has the Valkey cache (and the VPC its functions then run in)."""
+        return self.feed_backend == "redis"
 
     @property
     def stage(self) -> str:
@@ -81,6 +92,7 @@ def stage_config(
     api_mode: str = "cdk",
     alarm_email: str | None = None,
     backfill_minutes: int | str = 0,
+    feed_backend: str = "fanout",
 ) -> StageConfig:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(STAGES)}")
@@ -89,6 +101,15 @@ def stage_config(
     backfill = str(backfill_minutes).strip()
     if not (backfill.isdigit() and int(backfill) <= 5):
         raise ValueError(f"backfill_minutes must be 0 to 5 (X's limit), not {backfill_minutes!r}")
+    if feed_backend not in FEED_BACKENDS:
+        raise ValueError(f"feed_backend must be {' or '.join(FEED_BACKENDS)}, not {feed_backend!r}")
+    if feed_backend == "redis" and api_mode == "chalice":
+        # `chalice deploy` cannot attach its functions to the cache's VPC, security
+        # group and secret, which only this stack creates.
+        raise ValueError(
+            "feed_backend=redis needs the CDK path (leave out api=chalice): chalice deploy "
+            "cannot put its functions in the cache's VPC"
+        )
     prod = stage == "prod"
     return StageConfig(
         settings=stage_settings(stage, region),
@@ -101,6 +122,7 @@ def stage_config(
         api_mode=api_mode,
         alarm_email=alarm_email,
         streamer_backfill_minutes=int(backfill),
+        feed_backend=feed_backend,
     )
 
 

@@ -1,8 +1,9 @@
 """The access matrix applied to CDK constructs, as grants.
 
 Each grant names the construct it is about (a table and its indexes, the
-stream, the queue), so every statement has a concrete ARN. The only ``*``
-resources are the two CloudWatch metric actions that AWS cannot scope.
+stream, the queue, the feed cache's secret), so every statement has a concrete
+ARN. The only ``*`` resources are the two CloudWatch metric actions and the
+network-interface actions of functions in a VPC, which AWS cannot scope.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .access import (
     SECRET_READ,
     STREAM_READ,
     STREAM_WRITE,
+    VPC_ACCESS,
     Component,
     keyset_secret_pattern,
     table_actions,
@@ -29,9 +31,18 @@ from .data import DataStores
 
 
 def grant_component(
-    component: Component, principal: iam.IGrantable, data: DataStores, scope: Construct
+    component: Component,
+    principal: iam.IGrantable,
+    data: DataStores,
+    scope: Construct,
+    cache_secret_arn: str | None = None,
 ) -> None:
-    """Give ``principal`` exactly the matrix row of ``component``."""
+    """Give ``principal`` exactly the matrix row of ``component``.
+
+    ``cache_secret_arn``: the feed cache's credentials, when the stage has a
+    cache; a ``feed_cache`` component then reads that one secret and may run
+    in the cache's VPC.
+    """
     access = MATRIX[component]
     for logical, level in sorted(access.tables.items()):
         data.tables[logical].grant(principal, *table_actions(level))
@@ -54,6 +65,9 @@ def grant_component(
             ["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
         )
+    if access.feed_cache and cache_secret_arn is not None:
+        _grant(principal, SECRET_READ, [cache_secret_arn])
+        _grant(principal, VPC_ACCESS, ["*"])
 
 
 def keyset_secrets_arn(scope: Construct, data: DataStores) -> str:

@@ -10,6 +10,7 @@ from infra.streamfeed_infra.targets import Targets, default_targets
 
 from .api import ChaliceApp
 from .auth import UserDirectory
+from .cache import FeedCache
 from .config import StageConfig
 from .data import DataStores
 from .monitoring import Monitoring
@@ -34,7 +35,10 @@ def chalice_targets(config: StageConfig) -> Targets:
 
 
 class StreamfeedStack(Stack):
-    """Tables, stream, queue, streamer, users, the Chalice app, dashboard and alarms."""
+    """Tables, stream, queue, streamer, users, the Chalice app, dashboard and alarms.
+
+    With ``feed_backend`` "redis", also the feed cache and its VPC (``cache.py``).
+    """
 
     def __init__(self, scope: Construct, config: StageConfig) -> None:
         super().__init__(
@@ -51,9 +55,12 @@ class StreamfeedStack(Stack):
         self.data = DataStores(self, "Data", config)
         self.users = UserDirectory(self, "Users", config)
         self.streamer = Streamer(self, "Streamer", self.data)
+        self.cache: FeedCache | None = None
+        if config.feed_cache:
+            self.cache = FeedCache(self, "FeedCache", config)
         self.app: ChaliceApp | None = None
         if config.api_mode == "cdk":
-            self.app = ChaliceApp(self, "Api", self.data, self.users)
+            self.app = ChaliceApp(self, "Api", self.data, self.users, self.cache)
             targets = default_targets(config.settings, account=Aws.ACCOUNT_ID)
         else:
             targets = chalice_targets(config)
@@ -72,5 +79,8 @@ class StreamfeedStack(Stack):
         }
         if self.app is not None:
             outputs["ApiUrl"] = self.app.api_url
+        if self.cache is not None:
+            outputs["FeedCacheEndpoint"] = self.cache.endpoint
+            outputs["FeedCacheSecretArn"] = self.cache.secret.secret_arn
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

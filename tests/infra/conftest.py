@@ -21,6 +21,8 @@ from tests.infra.support import ROOT, Synthesized, chalice_package, start_synth,
 STAGES = ("dev", "prod")
 #: The prod stack without the Chalice app (`chalice deploy` owns the functions).
 CHALICE_MODE = "prod-chalice-mode"
+#: The dev stack with the `redis` feed backend: the Valkey cache and its VPC.
+REDIS_MODE = "dev-redis"
 
 
 @dataclass
@@ -65,8 +67,11 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     packaged = Packaged(
         sam, translated, package_dir / "sam.json", translated_path, time.monotonic() - started
     )
-    runs = {stage: (stage, base / f"cdk.out-{stage}", ()) for stage in STAGES}
+    runs: dict[str, tuple[str, Path, tuple[str, ...]]] = {
+        stage: (stage, base / f"cdk.out-{stage}", ()) for stage in STAGES
+    }
     runs[CHALICE_MODE] = ("prod", base / "cdk.out-prod-chalice", ("-c", "api=chalice"))
+    runs[REDIS_MODE] = ("dev", base / "cdk.out-dev-redis", ("-c", "feed_backend=redis"))
     started = time.monotonic()
     processes = {
         name: start_synth(stage, outdir, *extra) for name, (stage, outdir, extra) in runs.items()
@@ -103,3 +108,9 @@ def prod(stacks: dict[str, Synthesized]) -> Synthesized:
 @pytest.fixture(scope="session")
 def dev(stacks: dict[str, Synthesized]) -> Synthesized:
     return stacks["dev"]
+
+
+@pytest.fixture(scope="session")
+def redis(stacks: dict[str, Synthesized]) -> Synthesized:
+    """The dev stack with ``-c feed_backend=redis``."""
+    return stacks[REDIS_MODE]

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infra.streamfeed_infra.access import VPC_ACCESS
+
 #: Services whose resources hold the project's data.
 DATA_SERVICES = ("dynamodb", "kinesis", "sqs", "secretsmanager", "s3", "kms", "sns", "logs")
-#: Actions AWS only allows on "*" (no resource-level permissions).
-STAR_ONLY = {"cloudwatch:GetMetricData", "cloudwatch:PutMetricData", "ecr:GetAuthorizationToken"}
+#: Actions AWS only allows on "*" (no resource-level permissions), and the network
+#: interface actions Lambda needs on "*" for a function in a VPC (redis stages only).
+STAR_ONLY = {
+    "cloudwatch:GetMetricData",
+    "cloudwatch:PutMetricData",
+    "ecr:GetAuthorizationToken",
+    *VPC_ACCESS,
+}
 
 
 def as_list(value: Any) -> list[Any]:

@@ -11,7 +11,7 @@ from chalicelib.consumer.mapping import MAPPING
 from infra.streamfeed_infra.gatewayresponses import gateway_responses
 from tests.infra.support import Synthesized
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 

@@ -13,7 +13,7 @@ from infra.streamfeed_infra.config import stage_config
 from infra.streamfeed_infra.gatewayresponses import gateway_responses
 from tests.infra.conftest import Build
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 

@@ -11,7 +11,7 @@ from chalicelib.core import resources
 from chalicelib.core.resources import DEAD_LETTER_QUEUE, LOG_RETENTION_DAYS, TWEET_STREAM
 from tests.infra.support import Synthesized
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 

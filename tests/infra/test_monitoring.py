@@ -14,7 +14,7 @@ from infra.streamfeed_infra.stack import chalice_targets
 from infra.streamfeed_infra.targets import default_targets
 from tests.infra.support import Synthesized
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 ACCOUNT = "${AWS::AccountId}"

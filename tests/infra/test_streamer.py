@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 from infra.streamfeed_infra.config import stage_config, streamer_environment
 from tests.infra.support import Synthesized
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 SECRET_WORDS = re.compile(r"TOKEN|SECRET|PASSWORD|KEY", re.IGNORECASE)

@@ -11,12 +11,12 @@ from infra.streamfeed_infra.streamer import IMAGE_FILES
 from tests.infra.conftest import Build
 from tests.infra.support import ROOT, cfn_lint
 
-# The first test builds everything (chalice package, three synths): minutes on a cold cache.
+# The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
 
 
 def test_every_stage_synthesizes_with_the_pinned_cli(build: Build) -> None:
-    assert set(build.stacks) == {"dev", "prod", "prod-chalice-mode"}
+    assert set(build.stacks) == {"dev", "prod", "prod-chalice-mode", "dev-redis"}
     for name, stack in build.stacks.items():
         assert stack.template["Resources"], name
         manifest = (stack.outdir / "manifest.json").read_text()
