@@ -22,7 +22,7 @@ class InvalidUser(InvalidInput):
 
 
 def check_user_id(user_id: str) -> str:
-    if not _USER_ID.match(user_id):
+    if not _USER_ID.fullmatch(user_id):  # not match: "$" allows a final newline
         raise InvalidUser(
             "a user id is 1-128 characters: letters, digits and _ . @ + = : - "
             "(starting with a letter or digit)"

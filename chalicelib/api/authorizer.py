@@ -11,7 +11,7 @@ from chalice.app import AuthRequest, AuthResponse
 
 from chalicelib.api import runtime
 from chalicelib.api.telemetry import logger
-from chalicelib.auth import decide
+from chalicelib.auth import ANONYMOUS, Decision, decide
 
 log = logger
 
@@ -22,7 +22,11 @@ def authorize(auth_request: AuthRequest) -> AuthResponse:
     except Exception as exc:  # noqa: BLE001 - misconfigured: refuse everyone, loudly
         log.error("authorizer cannot start: %s", type(exc).__name__)
         return AuthResponse(routes=[], principal_id="anonymous")
-    decision = decide(auth_request.token, verifier)
+    try:
+        decision = decide(auth_request.token, verifier)
+    except Exception as exc:
+        log.error("authorizer failed verifying a token: %s", type(exc).__name__, exc_info=exc)
+        decision = Decision(ANONYMOUS, {"auth_error": "unavailable", "auth_message": "try again"})
     if "auth_error" in decision.context:
         log.info("token refused: %s", decision.context["auth_error"])
     return AuthResponse(routes=["*"], principal_id=decision.principal_id, context=decision.context)

@@ -25,7 +25,7 @@ _JSON_TYPE = re.compile(r"^application/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$", re.
 def parse_body(raw: bytes | None, content_type: str | None, model: type[M]) -> M:
     if raw is not None and len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"the body may be at most {MAX_BODY_BYTES} bytes")
-    if content_type and not _JSON_TYPE.match(content_type.strip()):
+    if content_type and not _JSON_TYPE.fullmatch(content_type.strip()):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     if not raw:
         raise bad_request("invalid_json", "a JSON body is required")

@@ -38,7 +38,7 @@ class PathParam:
     description: str
 
     def matches(self, value: str) -> bool:
-        return len(value) <= self.max_length and re.match(self.pattern, value) is not None
+        return len(value) <= self.max_length and re.fullmatch(self.pattern, value) is not None
 
 
 PATH_PARAMS: Final = {

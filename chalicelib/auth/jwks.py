@@ -11,6 +11,7 @@ server or hand in keys directly with :class:`StaticJwks`.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.request
@@ -22,6 +23,8 @@ import jwt
 from jwt import PyJWK
 
 from chalicelib.auth.errors import TokenError
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS: Final = 3600.0
 MIN_REFRESH_SECONDS: Final = 60.0
@@ -52,16 +55,17 @@ def urllib_fetch(url: str) -> bytes:
 def parse_jwks(body: bytes | dict[str, Any]) -> dict[str, PyJWK]:
     """RSA signing keys by kid; anything else in the set is ignored."""
     data = json.loads(body) if isinstance(body, bytes) else body
+    entries = data.get("keys") if isinstance(data, dict) else None
     keys: dict[str, PyJWK] = {}
-    for entry in data.get("keys", []) if isinstance(data, dict) else []:
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or entry.get("kty") != "RSA" or not entry.get("kid"):
             continue
         if entry.get("use", "sig") != "sig":
             continue
         try:
             keys[str(entry["kid"])] = PyJWK(entry, algorithm="RS256")
-        except jwt.PyJWTError:
-            continue
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            continue  # a malformed key is skipped, never an authorizer crash
     return keys
 
 
@@ -115,7 +119,10 @@ class CachedJwks:
         self._attempted_at = now
         try:
             keys = parse_jwks(self._fetch(self.url))
-        except (OSError, ValueError):
-            return  # keep serving the keys we have (if any)
+        except (OSError, ValueError) as exc:  # keep serving the keys we have (if any)
+            log.warning("JWKS from %s unusable: %s", self.url, type(exc).__name__)
+            return
+        if not keys:
+            log.warning("JWKS from %s holds no usable RSA signing key", self.url)
         self._keys = keys
         self._fetched_at = now

@@ -37,4 +37,4 @@ def term_id_for(value: str) -> str:
 
 
 def is_term_id(text: str) -> bool:
-    return bool(_TERM_ID.match(text))
+    return bool(_TERM_ID.fullmatch(text))

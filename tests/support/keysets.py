@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from chalicelib.core import aws
+from chalicelib.core.keysets.values import hint_of
 from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
 
@@ -17,5 +18,5 @@ def put_keyset(settings: Settings, name: str, bearer_token: str) -> None:
     )
     now = datetime.now(UTC)
     bind_models(settings).keysets(
-        name, secret_id=secret_id, hint=bearer_token[-4:], created_at=now, updated_at=now
+        name, secret_id=secret_id, hint=hint_of(bearer_token), created_at=now, updated_at=now
     ).save()

@@ -34,14 +34,19 @@ _NAME = re.compile(NAME_PATTERN)
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise InvalidKeySet("a key set name is 1-64 characters of letters, digits, '_', '.' or '-'")
     return name
 
 
 def hint_of(token: str) -> str:
-    """The last 4 characters: enough to tell key sets apart, useless to an attacker."""
-    return token[-4:]
+    """The last characters: 4 at most and never more than a quarter of the token.
+
+    Enough to tell key sets apart (X's bearer tokens are over 100 characters),
+    useless to an attacker: a short token gives away a quarter at most.
+    """
+    shown = min(4, len(token) // 4)
+    return token[-shown:] if shown else ""
 
 
 @dataclass(frozen=True, slots=True)

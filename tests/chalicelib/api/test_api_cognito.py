@@ -160,3 +160,35 @@ def test_jwks_cache_refreshes_on_rotation_but_not_on_every_unknown_kid() -> None
         with pytest.raises(TokenError):
             cache.key("forged")
     assert len(calls) == 2
+
+
+MALFORMED_JWKS = [
+    b"not json",
+    b"[1, 2]",
+    b'{"keys": 5}',
+    b'{"keys": null}',
+    b'{"keys": "abc"}',
+    json.dumps({"keys": [{"kty": "RSA", "kid": "k1", "n": 5, "e": "AQAB"}]}).encode(),
+    json.dumps({"keys": [{"kty": "RSA", "kid": "k1", "n": "!!", "e": "AQAB"}]}).encode(),
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED_JWKS)
+def test_a_malformed_jwks_is_a_401_and_a_log_line_never_a_crash(
+    stage: Settings, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = CachedJwks("https://example.invalid/jwks.json", lambda url: body)
+    with pytest.raises(TokenError) as refused:
+        cache.key("k1")
+    assert refused.value.reason == "unavailable"
+    assert any("JWKS from https://example.invalid" in r.getMessage() for r in caplog.records)
+    config = AuthConfig(cognito_user_pool_id=POOL, cognito_client_ids=CLIENT)
+    runtime.install(Runtime.build(stage, config, keys=cache))
+    try:
+        with Client(app) as client:
+            token = cognito_token()
+            response = client.http.get("/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        runtime.install(None)
+    assert response.status_code == 401
+    assert body_of(response)["error"] == "unauthorized"

@@ -15,6 +15,7 @@ from chalicelib.core import metricnames as names
 from chalicelib.core.aws import client
 from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
+from chalicelib.status.page import serve
 from streamer.heartbeat import MetricsPublisher
 from tests.chalicelib.api.conftest import Api, api_stage_for, body_of
 from tests.chalicelib.api.support import api_on
@@ -136,16 +137,36 @@ def test_the_page_with_a_token_is_for_admins_only(full_api: Api) -> None:
     assert 'data-state="connected"' in html and "#secret-term" in html
 
 
-def test_the_operator_can_make_the_page_public(full_stage: Settings) -> None:
+def test_the_operator_can_make_the_page_public(
+    full_stage: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     public = full_stage.model_copy(update={"status_page_public": True, "status_page_refresh": 30})
-    write_status(public, "backing-off")
+    write_status(public, "backing-off", lease_holder="ip-10-0-1-7:4711", host="ip-10-0-1-7")
+    built: list[str] = []
+    real = serve.current_status
+
+    def counted(settings: Settings, now: datetime) -> dict[str, object]:
+        built.append(settings.prefix)
+        return real(settings, now)
+
+    monkeypatch.setattr(serve, "current_status", counted)
+    now = [0.0]  # the instance's clock, stopped: a slow machine cannot expire the report
+    monkeypatch.setattr(serve, "_PUBLIC", serve._SharedReport(5.0, clock=lambda: now[0]))
     with api_on(public) as api:
-        response = api.call("GET", "/status/page")
-    assert response.status_code == 200
-    html = html_of(response)
+        responses = [api.call("GET", "/status/page") for _ in range(5)]
+    assert [r.status_code for r in responses] == [200] * 5
+    html = html_of(responses[-1])
     assert 'data-state="backing-off"' in html
     assert 'data-auth="public"' in html and 'data-refresh="30"' in html
     assert 'id="login"' not in html
+    # Anonymous readers share one report per instance for a few seconds, without
+    # where the streamer runs.
+    assert built == [public.prefix]
+    assert "ip-10-0-1-7" not in html and "lease holder" not in html
+    now[0] = 5.0  # a few seconds on: the next reader gets a fresh report
+    with api_on(public) as api:
+        assert api.call("GET", "/status/page").status_code == 200
+    assert built == [public.prefix] * 2
 
 
 def test_the_page_and_the_json_agree(full_api: Api) -> None:
