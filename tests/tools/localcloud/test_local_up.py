@@ -10,11 +10,16 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 import psutil
 
+from chalicelib.core.settings import Settings
+from chalicelib.feeds import StreamItem
+from chalicelib.feeds.backends.redis import RedisBackend
+from chalicelib.feeds.protocol import ReadWindow
 from tools.localcloud import envfile
 
 STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
@@ -93,7 +98,10 @@ def test_env_file_sigterm_no_orphans_and_restart_keeps_data(tmp_path: Path) -> N
         c["ssm"].put_parameter(  # type: ignore[attr-defined]
             Name="/streamfeed/dev/default-keys", Value="main", Type="String"
         )
-        time.sleep(1.5)  # kinesis-mock persists every second
+        assert env["STREAMFEED_REDIS_URL"].startswith("redis://127.0.0.1:")
+        feeds = RedisBackend(Settings(feed_backend="redis", redis_url=env["STREAMFEED_REDIS_URL"]))
+        feeds.add(["alice"], StreamItem("i1", "kept", datetime(2026, 11, 22, tzinfo=UTC)))
+        time.sleep(1.5)  # kinesis-mock persists every second (valkey's AOF too)
         code, err = _stop(process, signal.SIGTERM)
 
     assert code == 0, err
@@ -123,6 +131,8 @@ def test_env_file_sigterm_no_orphans_and_restart_keeps_data(tmp_path: Path) -> N
         assert secret["SecretString"] == '{"bearer_token": "s3cret"}'
         parameter = c["ssm"].get_parameter(Name="/streamfeed/dev/default-keys")  # type: ignore[attr-defined]
         assert parameter["Parameter"]["Value"] == "main"
+        feeds = RedisBackend(Settings(feed_backend="redis", redis_url=env["STREAMFEED_REDIS_URL"]))
+        assert [i.content for i in feeds.read("alice", ReadWindow(limit=5))] == ["kept"]
         code, err = _stop(process, signal.SIGINT)  # Ctrl-C
     assert code == 0, err
     assert "Traceback" not in err
