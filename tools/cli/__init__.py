@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "consume": "tools.cli.consume:consume",
     "fake-x": "tools.fakex.cli:fake_x",
     "api": "tools.cli.api:api_command",
+    "import": "tools.cli.imports:import_group",
     "feeds": "tools.cli.feeds:feeds_group",
 }
 

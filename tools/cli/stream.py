@@ -7,6 +7,8 @@ sample stream.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ from streamer.pipeline import Pipeline, Sink
 from streamer.runner import StreamerError, StreamOptions
 from tools.cli.daemon_logging import settings_with_logging
 from tools.cli.errors import CliError
-from tools.filereplay import replay
+from tools.filereplay import Replay, replay
 
 
 @click.command("stream")
@@ -73,7 +75,7 @@ def stream(
     sink, spool = make_sink(settings, to_file, capture)
     pipeline = make_pipeline(settings, sink)
     if from_file is not None:
-        _replay_file(from_file, pipeline, sink)
+        replay_files([from_file], pipeline, sink)
         return
     options = StreamOptions(
         poll_interval=poll_interval or settings.poll_interval,
@@ -89,19 +91,35 @@ def stream(
         raise CliError(str(exc)) from None
 
 
-def _replay_file(source: str, pipeline: Pipeline, sink: Sink) -> None:
+def replay_files(
+    sources: Sequence[str], pipeline: Pipeline, sink: Sink, term_ids: Sequence[str] = ()
+) -> None:
+    """Send every tweet of ``sources`` down ``pipeline``; report bad lines and a summary."""
     sink.start()
+    results: list[Replay] = []
     try:
-        result = replay(source, pipeline)
-    except OSError as exc:
+        for source in sources:
+            try:
+                results.append(replay(source, pipeline, term_ids=term_ids))
+            except OSError as exc:
+                raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
+            except EOFError:
+                raise CliError(f"{source} ends in the middle of its gzip data") from None
+    finally:
         sink.close()
-        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
-    sink.close()
-    for number, why in result.bad[:20]:
-        click.echo(f"line {number}: {why}", err=True)
-    if len(result.bad) > 20:
-        click.echo(f"… and {len(result.bad) - 20} more bad lines", err=True)
+    for source, result in zip(sources, results, strict=False):
+        prefix = f"{source}: " if len(sources) > 1 else ""
+        for number, why in result.bad[:20]:
+            click.echo(f"{prefix}line {number}: {why}", err=True)
+        if len(result.bad) > 20:
+            click.echo(f"{prefix}… and {len(result.bad) - 20} more bad lines", err=True)
+    kinds: Counter[str] = Counter()
+    for result in results:
+        kinds.update(result.kinds)
+    what = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds.most_common())
     click.echo(
-        f"read {result.read} lines, sent {result.sent} tweets, {len(result.bad)} bad lines",
+        f"read {sum(r.read for r in results)} lines ({what or 'no tweets'}), "
+        f"sent {sum(r.sent for r in results)} tweets, "
+        f"{sum(len(r.bad) for r in results)} bad lines",
         err=True,
     )
