@@ -1,0 +1,154 @@
+"""``streamfeed import tweets``: real files of every format, through Kinesis and the consumer.
+
+The v2 file is made by the project's fake X server (what the streamer reads);
+the others are the sample files in ``data/``. Imported tweets are stored by
+the consumer's own handler, reach the ``--term``'s timeline and its
+subscriber's feed, and a second import stores nothing new.
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import requests
+
+from chalicelib import subscriptions, terms
+from chalicelib.consumer import runtime
+from chalicelib.consumer.service import Consumer
+from chalicelib.core.settings import Settings
+from chalicelib.feeds import Feeds
+from streamer.xstream import STREAM_PARAMS
+from tests.chalicelib.consumer.conftest import invoke, stored_tweets, timeline
+from tests.chalicelib.consumer.support import kinesis_event, record
+from tests.streamer.test_streamer_cli import settings_env
+from tests.support.kinesis import read_stream
+from tools.fakex.testing import FakeX
+
+STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
+DATA = Path(__file__).parent / "data"
+#: The good tweets of each sample file.
+SAMPLES = {
+    "twarc2_stream.jsonl": {"1790000000000000001", "1790000000000000002"},
+    "twarc2_search.jsonl": {"1790000000000000101", "1790000000000000102"},
+    "v1_1.jsonl": {"1790000000000000201", "1790000000000000202", "1790000000000000203"},
+    "mixed.jsonl": {"1790000000000000301", "1790000000000000302"},
+}
+
+
+def fake_x_lines(count: int) -> list[bytes]:
+    """Stream lines as the fake X server sends them to the streamer."""
+    with FakeX(rate=2000, keepalive=0.5, seed=11) as fake:
+        fake.add_rules(("python OR rust OR serverless", "x"))
+        params = {
+            "expansions": ",".join(STREAM_PARAMS["expansions"]),
+            "tweet.fields": ",".join(STREAM_PARAMS["tweet_fields"]),
+            "user.fields": ",".join(STREAM_PARAMS["user_fields"]),
+        }
+        session = requests.Session()
+        session.trust_env = False
+        lines: list[bytes] = []
+        with session.get(
+            f"{fake.url}/2/tweets/search/stream",
+            params=params,
+            headers={"Authorization": f"Bearer {fake.bearer_token}"},
+            stream=True,
+            timeout=30,
+        ) as response:
+            for line in response.iter_lines():
+                if line.startswith(b'{"data"'):
+                    lines.append(line)
+                    if len(lines) == count:
+                        break
+        session.close()
+    return lines
+
+
+@pytest.fixture
+def stage(full_stage: Settings) -> Iterator[Settings]:
+    built = Consumer.from_settings(full_stage)
+    runtime.install(built)
+    try:
+        yield full_stage
+    finally:
+        runtime.install(None)
+
+
+def run_import(settings: Settings, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
+    done = subprocess.run(
+        [STREAMFEED, "import", "tweets", *args],
+        env=settings_env(settings),
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stderr.decode()
+
+
+def consume_everything_shipped(settings: Settings, already: int) -> int:
+    """Run the consumer's handler over the records shipped since ``already``; the new total."""
+    entries = read_stream(settings)
+    fresh = [entry.line for entry in entries[already:]]
+    if fresh:
+        event = kinesis_event([record(fresh)], first_sequence=10**48 + already)
+        assert invoke(event) == {"batchItemFailures": []}
+    return len(entries)
+
+
+def test_every_format_is_imported_to_the_term_and_again_stores_nothing(
+    stage: Settings, tmp_path: Path
+) -> None:
+    term = terms.create_term(stage, "#imported", lambda: (None, "test")).term
+    feeds = Feeds.from_settings(stage)
+    subscriptions.subscribe(stage, "ann", term.term_id, feeds.register_users, feeds.own_count)
+    fake = tmp_path / "fake-x.jsonl"
+    made = fake_x_lines(15)
+    fake.write_bytes(b"\n".join(made) + b"\n")
+    gz = tmp_path / "twarc2_stream.jsonl.gz"  # gzip is found by its magic bytes
+    gz.write_bytes(gzip.compress((DATA / "twarc2_stream.jsonl").read_bytes()))
+    files = [str(fake), str(gz), str(DATA / "twarc2_search.jsonl"), str(DATA / "v1_1.jsonl")]
+    files.append(str(DATA / "mixed.jsonl"))
+
+    code, err = run_import(stage, *files, "--term", "#imported")
+    assert code == 0, err
+    assert "Traceback" not in err
+    for number in (2, 3, 4, 7, 8):  # mixed.jsonl's bad lines, each with its number
+        assert f"mixed.jsonl: line {number}: " in err
+    expected = {orjson.loads(line)["data"]["id"] for line in made}.union(*SAMPLES.values())
+    assert f"sent {len(expected)} tweets, 5 bad lines" in err
+    shipped = consume_everything_shipped(stage, 0)
+
+    stored = stored_tweets(stage)
+    assert set(stored) == expected
+    assert set(timeline(stage, term.term_id)) == expected
+    assert {item.id.removeprefix("tweet:") for item in feeds.get_stream_items("ann")} == expected
+    assert len(feeds.get_stream_items("ann")) == len(expected)
+    v1 = stored["1790000000000000201"]
+    assert v1.author_username == "dana"
+
+    # The same files again, one of them through stdin: nothing new is stored.
+    code, err = run_import(
+        stage, *files[:-1], "-", "--term", term.term_id, stdin=(DATA / "mixed.jsonl").read_bytes()
+    )
+    assert code == 0, err
+    consume_everything_shipped(stage, shipped)
+    assert set(stored_tweets(stage)) == expected
+    assert len(timeline(stage, term.term_id)) == len(expected)
+    assert len(feeds.get_stream_items("ann")) == len(expected)
+
+
+def test_an_unknown_term_or_file_is_one_line_and_nonzero(stage: Settings, tmp_path: Path) -> None:
+    code, err = run_import(stage, str(DATA / "v1_1.jsonl"), "--term", "#nobody-has-this")
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        "streamfeed: --term #nobody-has-this: no term with the rule '#nobody-has-this'"
+    ]
+    code, err = run_import(stage, str(tmp_path / "missing.jsonl"))
+    assert code != 0 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("streamfeed: cannot read ")
