@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "fake-x": "tools.fakex.cli:fake_x",
     "api": "tools.cli.api:api_command",
     "import": "tools.cli.imports:import_group",
+    "export": "tools.cli.exports:export_group",
     "feeds": "tools.cli.feeds:feeds_group",
 }
 

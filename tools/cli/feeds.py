@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import click
@@ -23,6 +23,7 @@ from chalicelib.feeds import FeedError, Feeds
 from chalicelib.terms import is_term_id
 from chalicelib.userids import check_user_id
 from tools.cli.errors import CliError
+from tools.cli.params import IsoTime
 from tools.feedrebuild import (
     DEFAULT_BATCH,
     MAX_BATCH,
@@ -52,26 +53,6 @@ Not restored:
   POST /broadcasts): they are not tweets and cannot be rebuilt;
 - what a subscription removed since (or a deleted term's) had brought.
 """
-
-
-class IsoTime(click.ParamType[datetime]):
-    """An ISO 8601 instant with its zone (``Z`` or an offset)."""
-
-    name = "ISO-TIME"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(f"{text!r} is not an ISO 8601 time (e.g. 2024-05-01T12:00:00Z)", param, ctx)
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            self.fail(f"{text!r} has no time zone: add Z or an offset such as +02:00", param, ctx)
-        return parsed.astimezone(UTC)
 
 
 def _user(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> frozenset[str]:

@@ -52,7 +52,7 @@ def model_time(text: str) -> datetime:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _pages(call: Any, request: dict[str, Any]) -> Iterator[RawItem]:
+def pages(call: Any, request: dict[str, Any]) -> Iterator[RawItem]:
     """Every item of a paginated Query or Scan."""
     while True:
         page = call(**request, Limit=PAGE)
@@ -165,7 +165,7 @@ class StoredData:
             "ProjectionExpression": "#t",
             "ExpressionAttributeNames": {"#t": "term_id"},
         }
-        return sorted(row["term_id"]["S"] for row in _pages(self.client.scan, request))
+        return sorted(row["term_id"]["S"] for row in pages(self.client.scan, request))
 
     def existing_terms(self, term_ids: Collection[str]) -> set[str]:
         keys = [{"term_id": {"S": term}} for term in sorted(term_ids)]
@@ -190,7 +190,7 @@ class StoredData:
                 "ProjectionExpression": "#u, #t, #c",
                 "ExpressionAttributeNames": {"#u": "user_id", "#t": "term_id", "#c": "created_at"},
             }
-            rows = _pages(self.client.scan, request)
+            rows = pages(self.client.scan, request)
         wanted = set(terms)
         return Subscribers(
             (row["user_id"]["S"], row["term_id"]["S"], model_time(row["created_at"]["S"]))
@@ -207,7 +207,7 @@ class StoredData:
             "ExpressionAttributeValues": {":u": {"S": user}},
             "ConsistentRead": True,
         }
-        return _pages(self.client.query, request)
+        return pages(self.client.query, request)
 
     def _of_term(self, term: str) -> Iterator[RawItem]:
         request: dict[str, Any] = {
@@ -218,7 +218,7 @@ class StoredData:
             "ExpressionAttributeValues": {":t": {"S": term}},
         }
         keys: list[RawItem] = []
-        for row in _pages(self.client.query, request):
+        for row in pages(self.client.query, request):
             keys.append({"user_id": row["user_id"], "term_id": row["term_id"]})
             if len(keys) >= PAGE:
                 yield from self._subscription_rows(keys)
@@ -254,7 +254,7 @@ class StoredData:
         return total
 
     def _timeline(self, term: str, since: datetime | None) -> Iterator[TimelineRow]:
-        for row in _pages(self.client.query, self._timeline_request(term, since)):
+        for row in pages(self.client.query, self._timeline_request(term, since)):
             yield TimelineRow(row["sk"]["S"], row["tweet_id"]["S"], term)
 
     def _timeline_request(

@@ -26,9 +26,12 @@ from chalicelib.feeds import Feeds
 from streamer.xstream import STREAM_PARAMS
 from tests.chalicelib.consumer.conftest import invoke, stored_tweets, timeline
 from tests.chalicelib.consumer.support import kinesis_event, record
+from tests.conftest import unique_prefix
 from tests.streamer.test_streamer_cli import settings_env
 from tests.support.kinesis import read_stream
 from tools.fakex.testing import FakeX
+from tools.localcloud import LocalCloud
+from tools.localcloud.bootstrap import bootstrap
 
 STREAMFEED = str(Path(sys.executable).with_name("streamfeed"))
 DATA = Path(__file__).parent / "data"
@@ -152,3 +155,55 @@ def test_an_unknown_term_or_file_is_one_line_and_nonzero(stage: Settings, tmp_pa
     code, err = run_import(stage, str(tmp_path / "missing.jsonl"))
     assert code != 0 and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("streamfeed: cannot read ")
+
+
+def run_export(settings: Settings, *args: str) -> tuple[int, bytes, str]:
+    done = subprocess.run(
+        [STREAMFEED, "export", "tweets", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr.decode()
+
+
+def summary(settings: Settings) -> dict[str, tuple[object, ...]]:
+    return {
+        tweet_id: (t.text, t.author_username, t.created_at, sorted(t.term_ids or ()))
+        for tweet_id, t in stored_tweets(settings).items()
+    }
+
+
+def test_export_then_import_into_a_fresh_stage_gives_the_same_tweets(
+    stage: Settings, local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    term = terms.create_term(stage, "#exported", lambda: (None, "test")).term
+    files = [str(DATA / name) for name in ("twarc2_stream.jsonl", "v1_1.jsonl")]
+    assert run_import(stage, *files, "--term", term.term_id)[0] == 0
+    consume_everything_shipped(stage, 0)
+    original = summary(stage)
+    assert len(original) == 5
+
+    out = tmp_path / "export.jsonl"
+    code, _, err = run_export(stage, "--term", "#exported", "--out", str(out))
+    assert (code, err.strip()) == (0, "exported 5 tweets")
+    code, stdout, _ = run_export(stage)  # every stored tweet, to stdout
+    assert code == 0 and sorted(stdout.splitlines()) == sorted(out.read_bytes().splitlines())
+    code, stdout, _ = run_export(
+        stage, "--term", term.term_id, "--since", "2024-05-14T09:00:00Z", "--until",
+        "2024-05-14T10:01:00Z",
+    )  # fmt: skip
+    assert [orjson.loads(line)["data"]["id"] for line in stdout.splitlines()] == [
+        "1790000000000000201"
+    ]
+
+    fresh = local_cloud.settings(name_prefix=unique_prefix())
+    bootstrap(fresh)
+    terms.create_term(fresh, "#exported", lambda: (None, "test"))  # the same rule, the same id
+    runtime.install(Consumer.from_settings(fresh))
+    assert run_import(fresh, str(out))[0] == 0
+    consume_everything_shipped(fresh, 0)
+    assert summary(fresh) == original
+    exported_again = run_export(fresh, "--term", term.term_id)[1]
+    assert exported_again.splitlines() == out.read_bytes().splitlines()
