@@ -64,8 +64,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from chalicelib import cards
@@ -73,11 +72,9 @@ from chalicelib.consumer.delivery import FanOut, feed_card
 from chalicelib.consumer.tweetmodel import tweet_time
 from chalicelib.core import aws
 from chalicelib.core.settings import Settings
-from chalicelib.feeds import Delivery, Feeds, ReadWindow, StreamItem
-from chalicelib.feeds.keys import sort_key, split_sort_key
-from chalicelib.feeds.protocol import SupportsKeys
+from chalicelib.feeds import Delivery, Feeds, StreamItem
 from chalicelib.hotterms import term_feed
-from chalicelib.threadpools import call_all
+from tools.feedpresence import absent
 from tools.feedrebuild.stored import StoredData, StoredTweet, TimelineRow
 
 if TYPE_CHECKING:
@@ -86,13 +83,6 @@ if TYPE_CHECKING:
 #: Tweets per batch by default: the consumer's chunk.
 DEFAULT_BATCH: Final = 100
 MAX_BATCH: Final = 1000
-#: Keys per read when checking what a feed already holds.
-READ_PAGE: Final = 1000
-#: Threads reading feeds in parallel (the store's latency, not CPU, bounds them).
-WORKERS: Final = 8
-#: The smallest item id character: ``sort_key(t, LOWEST_ID)`` precedes every key at ``t``.
-LOWEST_ID: Final = "-"
-ONE_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class RebuildError(Exception):
@@ -222,13 +212,13 @@ class Rebuild:
         summary.without_payload += sum(1 for tweet in tweets if not tweet.from_payload)
         due = self._due(tweets)
         wanted = {key: feeds for key, (_, feeds) in due.items()}
-        absent = self._absent(wanted)
+        lacking = absent(self.feeds, wanted)
         deliveries = [
-            Delivery(sorted(absent[key]), item.content, item.created_at, item.id)
+            Delivery(sorted(lacking[key]), item.content, item.created_at, item.id)
             for key, (item, _) in due.items()
-            if absent.get(key)
+            if lacking.get(key)
         ]
-        written = sum(len(absent.get(key, ())) for key in due)
+        written = sum(len(lacking.get(key, ())) for key in due)
         summary.deliveries += written
         summary.present += sum(len(feeds) for feeds in wanted.values()) - written
         summary.feeds.update(feed for delivery in deliveries for feed in delivery.recipients)
@@ -256,42 +246,6 @@ class Rebuild:
             if feeds:
                 due.setdefault(item.sort_key, (item, set()))[1].update(feeds)
         return due
-
-    def _absent(self, wanted: dict[str, set[str]]) -> dict[str, set[str]]:
-        """For each sort key, the feeds among ``wanted``'s that do not hold it yet."""
-        by_feed: dict[str, list[str]] = {}
-        for key, feeds in wanted.items():
-            for feed in feeds:
-                by_feed.setdefault(feed, []).append(key)
-        names = list(by_feed)
-        calls = [partial(self._missing, feed, by_feed[feed]) for feed in names]
-        absent: dict[str, set[str]] = {}
-        for feed, missing in zip(names, call_all("feed-rebuild", WORKERS, calls), strict=True):
-            for key in missing:
-                absent.setdefault(key, set()).add(feed)
-        return absent
-
-    def _missing(self, feed: str, keys: list[str]) -> list[str]:
-        """The sort keys among ``keys`` that ``feed`` lacks: read newest first over their range."""
-        wanted = sorted(set(keys))
-        oldest = wanted[0]
-        newest, _ = split_sort_key(wanted[-1])
-        after = sort_key(newest + ONE_MICROSECOND, LOWEST_ID)  # every key up to ``newest``
-        limit = min(READ_PAGE, len(wanted) + 16)
-        held: set[str] = set()
-        while True:
-            found = self._read_keys(feed, ReadWindow(limit, after))
-            held.update(found)
-            if len(found) < limit or found[-1] <= oldest:
-                break
-            after = found[-1]
-        return [key for key in wanted if key not in held]
-
-    def _read_keys(self, feed: str, window: ReadWindow) -> list[str]:
-        backend = self.feeds.backend
-        if isinstance(backend, SupportsKeys):
-            return backend.read_keys(feed, window)
-        return [item.sort_key for item in backend.read(feed, window)]
 
 
 def rebuild(
