@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -25,3 +26,22 @@ class IsoTime(click.ParamType[datetime]):
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail(f"{text!r} has no time zone: add Z or an offset such as +02:00", param, ctx)
         return parsed.astimezone(UTC)
+
+
+class ZoneName(click.ParamType[tzinfo]):
+    """``UTC`` or an IANA zone name."""
+
+    name = "ZONE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tzinfo:
+        if isinstance(value, tzinfo):
+            return value
+        text = str(value).strip()
+        if text.upper() == "UTC":
+            return UTC
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(f"{text!r} is not UTC nor a time zone name (e.g. Europe/Paris)", param, ctx)
