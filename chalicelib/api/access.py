@@ -6,6 +6,10 @@
 - ``writer``: admins and service clients (feed items, broadcasts).
 - ``admin``: admins (terms, key sets, status). Users subscribe by a term's id or
   rule and see their own terms in their subscriptions, never the whole list.
+
+Within the routes a caller may use, terms are private: only admins and the
+service group see every term (:func:`sees_every_term`); anyone else learns of
+the terms they subscribe to and no other (see ``chalicelib.api.visibility``).
 """
 
 from __future__ import annotations
@@ -54,3 +58,12 @@ def check(access: Access, principal: Principal, path_user: str | None = None) ->
         raise forbidden("this operation needs the admin or service group")
     if access == "owner" and not principal.admin and path_user != principal.user_id:
         raise forbidden("you can only access your own feed and subscriptions")
+
+
+def sees_every_term(principal: Principal) -> bool:
+    """Admins manage the terms and the service group feeds every user: both see them all.
+
+    Anyone else sees only the terms they subscribe to, so a term an admin keeps
+    hidden or disabled, and its rule, stay out of their answers.
+    """
+    return principal.admin or principal.service

@@ -79,6 +79,14 @@ def _op(*args: Any, **kwargs: Any) -> Operation:
 
 
 T, K, U, W, S = "terms", "keysets", "users", "tweets", "system"
+TERM_READERS: Final = (
+    "Any valid token. Outside the admin and service groups, only the timeline of a term "
+    "the caller subscribes to: any other term answers 404, exactly as an unknown one."
+)
+SUBSCRIBERS: Final = (
+    "The user in the path (or `me`), or an admin. A disabled term answers 404, exactly as "
+    "an unknown one, unless the user already follows it or an admin acts for them."
+)
 OPERATIONS: Final[tuple[Operation, ...]] = (
     _op("getHealth", "GET", "/health", "Is this deployment up and configured?", S, "public",
         None, common.Health),
@@ -104,7 +112,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "admin", terms.delete_term, None, 204, errors=(404,)),
     _op("listTermTweets", "GET", "/terms/{term_id}/tweets", "A term's tweets, newest first.", W,
         "user", tweets.list_term_tweets, tweet_schemas.TweetPage,
-        query=tweet_schemas.TweetQuery, errors=(404,)),
+        query=tweet_schemas.TweetQuery, errors=(404,), access_note=TERM_READERS),
     _op("getTweet", "GET", "/tweets/{tweet_id}", "One stored tweet.", W, "user",
         tweets.get_tweet, tweet_schemas.Tweet, query=tweet_schemas.TweetGetQuery, errors=(404,)),
     _op("listKeySets", "GET", "/keysets", "Every key set (hints only) and the default.", K,
@@ -131,10 +139,11 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     _op("addSubscription", "POST", "/users/{user_id}/subscriptions",
         "Subscribe to a term named by id or by its rule (200 if already subscribed).", U,
         "owner", users.add_subscription, user_schemas.Subscription, 201,
-        user_schemas.SubscriptionCreate, errors=(404, 409), also=(200,)),
+        user_schemas.SubscriptionCreate, errors=(404, 409), also=(200,),
+        access_note=SUBSCRIBERS),
     _op("subscribe", "PUT", "/users/{user_id}/subscriptions/{term_id}",
         "Subscribe to a term by id (200 if already subscribed).", U, "owner", users.subscribe,
-        user_schemas.Subscription, 201, errors=(404, 409), also=(200,)),
+        user_schemas.Subscription, 201, errors=(404, 409), also=(200,), access_note=SUBSCRIBERS),
     _op("unsubscribe", "DELETE", "/users/{user_id}/subscriptions/{term_id}",
         "Unsubscribe from a term.", U, "owner", users.unsubscribe, None, 204, errors=(404,)),
     _op("readFeed", "GET", "/users/{user_id}/feed", "A user's feed, newest first.", U, "owner",

@@ -23,7 +23,7 @@ from chalicelib.core.settings import Settings
 from chalicelib.hotterms import term_feed, term_spans
 from chalicelib.subscriptions.errors import SubscriptionLimit, SubscriptionNotFound
 from chalicelib.subscriptions.values import Subscription
-from chalicelib.terms import Term, get_term
+from chalicelib.terms import Term, get_term, no_term
 from chalicelib.userids import check_user_id
 
 MAX_SUBSCRIPTIONS: Final = 100
@@ -69,11 +69,16 @@ def subscribe(
     term_id: str,
     register: Registrar,
     feed_count: Callable[[str], int] | None = None,
+    *,
+    hide_disabled: bool = False,
 ) -> Subscribed:
     """Subscribe (idempotent: an existing subscription is returned with created=False).
 
     ``feed_count`` (``Feeds.own_count``) reads the term's own feed, where its
     tweets go while it is hot: what it held before is not this user's.
+    ``hide_disabled`` answers a disabled term as an unknown one unless the
+    user already follows it: a user must not learn of, or start following, a
+    term an admin switched off (an admin acting for them may).
     """
     check_user_id(user_id)
     term = get_term(settings, term_id)  # TermNotFound for an unknown term
@@ -81,6 +86,8 @@ def subscribe(
     existing = model.count(user_id, model.term_id == term_id, consistent_read=True)
     if existing:
         return Subscribed(_read(settings, user_id, term_id), False, term)
+    if hide_disabled and not term.enabled:
+        raise no_term(term_id)
     if model.count(user_id, consistent_read=True) >= MAX_SUBSCRIPTIONS:
         raise SubscriptionLimit(f"a user may have at most {MAX_SUBSCRIPTIONS} subscriptions")
     register([user_id])

@@ -1,6 +1,13 @@
 """Filter terms (one X rule each): create, list, enable/disable, delete, validate."""
 
-from chalicelib.terms.errors import DuplicateTerm, InvalidRule, RuleRejected, TermNotFound
+from chalicelib.terms.errors import (
+    DuplicateTerm,
+    InvalidRule,
+    RuleRejected,
+    TermNotFound,
+    no_rule,
+    no_term,
+)
 from chalicelib.terms.normalize import MAX_RULE_LENGTH, is_term_id, normalize_value, term_id_for
 from chalicelib.terms.service import (
     MAX_TERMS,
@@ -36,6 +43,8 @@ __all__ = [
     "get_term",
     "is_term_id",
     "list_terms",
+    "no_rule",
+    "no_term",
     "normalize_value",
     "set_enabled",
     "term_id_for",

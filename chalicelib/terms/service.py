@@ -22,7 +22,7 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.core.models import TermModel, bind_models
 from chalicelib.core.settings import Settings
-from chalicelib.terms.errors import DuplicateTerm, InvalidRule, TermNotFound
+from chalicelib.terms.errors import DuplicateTerm, InvalidRule, TermNotFound, no_rule, no_term
 from chalicelib.terms.normalize import is_term_id, normalize_value, term_id_for
 from chalicelib.terms.validation import CheckerSource, Validation, validate_rule
 from chalicelib.terms.values import Term
@@ -55,11 +55,11 @@ def get_term(settings: Settings, term_id: str) -> Term:
 
 def _row(settings: Settings, term_id: str) -> TermModel:
     if not is_term_id(term_id):
-        raise TermNotFound(f"no term {term_id!r}")
+        raise no_term(term_id)
     try:
         return bind_models(settings).terms.get(term_id, consistent_read=True)
     except DoesNotExist:
-        raise TermNotFound(f"no term {term_id!r}") from None
+        raise no_term(term_id) from None
 
 
 def find_term(settings: Settings, *, term_id: str | None = None, value: str | None = None) -> Term:
@@ -74,7 +74,7 @@ def find_term(settings: Settings, *, term_id: str | None = None, value: str | No
     try:
         return get_term(settings, term_id_for(canonical))
     except TermNotFound:
-        raise TermNotFound(f"no term with the rule {canonical!r}") from None
+        raise no_rule(canonical) from None
 
 
 def create_term(
@@ -121,7 +121,7 @@ def set_enabled(settings: Settings, term_id: str, enabled: bool) -> Term:
         term.update(actions=actions, condition=model.term_id.exists())
     except UpdateError as exc:
         if exc.cause_response_code == _CONDITION_FAILED:
-            raise TermNotFound(f"no term {term_id!r}") from None
+            raise no_term(term_id) from None
         raise
     return Term.from_model(term)  # update() refreshed it with what the table now holds
 
@@ -134,7 +134,7 @@ def delete_term(settings: Settings, term_id: str) -> None:
         term.delete(condition=models.terms.term_id.exists())
     except DeleteError as exc:
         if exc.cause_response_code == _CONDITION_FAILED:
-            raise TermNotFound(f"no term {term_id!r}") from None
+            raise no_term(term_id) from None
         raise
     subscribers = models.subscriptions.by_term.query(term_id)
     with models.subscriptions.batch_write() as batch:

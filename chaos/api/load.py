@@ -33,14 +33,15 @@ Step = tuple[str, str, str, str, Any, int]
 
 def plan(world: World, user: str, n: int) -> list[Step]:
     """``n`` requests for one client: two thirds reads, one third writes."""
-    chaos, other = world.terms["#chaos"], world.terms["#other"]
+    other = world.terms["#other"]
     tweet = world.tweet_ids[0]
     cycle: list[Step] = [
         ("readFeed", user, "GET", "/users/me/feed?limit=20", None, 200),
         ("subscribe", user, "PUT", f"/users/me/subscriptions/{other}", None, 0),
         ("listSubscriptions", user, "GET", "/users/me/subscriptions", None, 200),
         ("addFeedItem", "service", "POST", f"/users/{user}/feed", {"content": "load"}, 201),
-        ("listTermTweets", user, "GET", f"/terms/{chaos}/tweets?limit=10", None, 200),
+        # While subscribed: a user reads only the timelines of the terms they follow.
+        ("listTermTweets", user, "GET", f"/terms/{other}/tweets?limit=10", None, 200),
         ("unsubscribe", user, "DELETE", f"/users/me/subscriptions/{other}", None, 204),
         ("getTweet", user, "GET", f"/tweets/{tweet}", None, 200),
         ("getMe", user, "GET", "/me", None, 200),

@@ -99,10 +99,11 @@ def build_world(settings: Settings, transport: Transport) -> World:
              {"name": "main", "bearer_token": "AAAA-chaos-bearer-0001"}),
         "key set",
     )  # fmt: skip
-    chaos_term = world.terms["#chaos"]
-    for user in ("alice", "bob"):
-        path = f"/users/{user}/subscriptions/{chaos_term}"
-        expect_ok(call(transport, world, user, "PUT", path), f"{user} subscribes")
+    # alice follows both terms (she reads both timelines), bob only #chaos.
+    for user, values in (("alice", ("#chaos", "#other")), ("bob", ("#chaos",))):
+        for value in values:
+            path = f"/users/{user}/subscriptions/{world.terms[value]}"
+            expect_ok(call(transport, world, user, "PUT", path), f"{user} subscribes")
     for n in range(3):
         body = {"user_ids": ["alice", "bob"], "content": f"hello {n}"}
         expect_ok(call(transport, world, "admin", "POST", "/feed-items", body), "feed item")

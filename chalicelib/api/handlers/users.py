@@ -48,7 +48,12 @@ def add_subscription(call: Call) -> Reply[Subscription]:
     body = call.body_as(SubscriptionCreate)
     user = _user(call)
     term = terms.find_term(call.runtime.settings, term_id=body.term_id, value=body.value)
-    return _subscribe(call, user, term.term_id)
+    try:
+        return _subscribe(call, user, term.term_id)
+    except terms.TermNotFound:
+        if body.value is None:
+            raise
+        raise terms.no_rule(term.value) from None  # worded as find_term words a missing rule
 
 
 def _subscribe(call: Call, user: str, term_id: str) -> Reply[Subscription]:
@@ -58,6 +63,7 @@ def _subscribe(call: Call, user: str, term_id: str) -> Reply[Subscription]:
         term_id,
         call.runtime.feeds.register_users,
         call.runtime.feeds.own_count,
+        hide_disabled=not call.me.admin,  # an admin may subscribe a user to a disabled term
     )
     location = {"Location": f"/users/{user}/subscriptions/{term_id}"}
     out = _present(result.subscription, result.term)

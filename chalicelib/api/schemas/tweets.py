@@ -28,12 +28,20 @@ class Tweet(Output):
     author_username: str | None
     text: str
     lang: str | None
-    term_ids: list[str]
+    term_ids: list[str] = Field(
+        description="The terms the tweet matched that the caller may see: all of them for "
+        "the admin and service groups, only the caller's subscriptions for anyone else."
+    )
     retweet_of: str | None
     quote_of: str | None
     reply_to: str | None
     stored_at: UtcTime
-    payload: dict[str, Any] | None = Field(None, description="Only with `include=payload`.")
+    payload: dict[str, Any] | None = Field(
+        None,
+        description="Only with `include=payload`: the stream line X sent. Its "
+        "`matching_rules` (each rule's `tag` is a term id) keep, for a caller outside the "
+        "admin and service groups, only the rules of terms the caller subscribes to.",
+    )
 
 
 class TweetPage(Output):

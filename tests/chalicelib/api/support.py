@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -51,10 +52,26 @@ def api_on(settings: Settings) -> Iterator[Api]:
         runtime.install(None)
 
 
-def store_tweet(settings: Settings, tweet_id: str, term_id: str, when: datetime, text: str) -> None:
-    """Write a tweet the way the consumer does: the tweet once, a timeline entry per term."""
+def store_tweet(
+    settings: Settings,
+    tweet_id: str,
+    term_id: str,
+    when: datetime,
+    text: str,
+    *,
+    also: Iterable[str] = (),
+) -> None:
+    """Write a tweet the way the consumer does: the tweet once, a timeline entry per term.
+
+    The payload is the stream line X sent, ``matching_rules`` included (their
+    tags are the term ids), so tests can check what a caller learns from it.
+    """
     models = bind_models(settings)
-    payload = zlib.compress(f'{{"data": {{"id": "{tweet_id}", "text": "{text}"}}}}'.encode())
+    terms = sorted({term_id, *also})
+    line = {
+        "data": {"id": tweet_id, "text": text},
+        "matching_rules": [{"id": f"rule-{term}", "tag": term} for term in terms],
+    }
     models.tweets(
         tweet_id,
         created_at=when,
@@ -62,12 +79,13 @@ def store_tweet(settings: Settings, tweet_id: str, term_id: str, when: datetime,
         author_username="someone",
         text=text,
         lang="en",
-        term_ids={term_id},
-        payload=payload,
+        term_ids=set(terms),
+        payload=zlib.compress(json.dumps(line).encode()),
         stored_at=datetime.now(UTC),
     ).save()
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    models.term_tweets(term_id, sk=f"{stamp}#{tweet_id:0>19}", tweet_id=tweet_id).save()
+    for term in terms:
+        models.term_tweets(term, sk=f"{stamp}#{tweet_id:0>19}", tweet_id=tweet_id).save()
 
 
 def cli_env(settings: Settings) -> dict[str, str]:

@@ -128,3 +128,47 @@ def test_users_see_only_their_own_feed_and_subscriptions(
     # A cursor from Alice's feed does not open Bob's view of it either.
     admin_view = body_of(api.as_admin("GET", "/users/alice/feed?limit=1"))
     assert admin_view["items"][0]["content"]
+
+
+# --- term privacy: which terms each kind of caller learns of ---------------------------------
+
+SEERS = ("other_user", "own_user", "service", "admin")
+
+
+@pytest.fixture(scope="module")
+def private_terms(world: tuple[Api, dict[str, str]]) -> dict[str, str]:
+    """#vis-shared (the owner follows it), #vis-hidden (nobody does), #vis-off (disabled)."""
+    api, _ = world
+    made = {
+        name: body_of(api.as_admin("POST", "/terms", body={"value": f"#vis-{name}"}))["term_id"]
+        for name in ("shared", "hidden")
+    }
+    off = api.as_admin("POST", "/terms", body={"value": "#vis-off", "enabled": False})
+    made["off"] = body_of(off)["term_id"]
+    api.as_admin("PUT", f"/users/{OWNER}/subscriptions/{made['shared']}")
+    store_tweet(api.settings, "2001", made["shared"], datetime.now(UTC), "seen by some",
+                also=(made["hidden"], made["off"]))  # fmt: skip
+    return made
+
+
+@pytest.mark.parametrize("caller", SEERS)
+def test_each_caller_learns_only_the_terms_it_may_see(
+    world: tuple[Api, dict[str, str]], private_terms: dict[str, str], caller: str
+) -> None:
+    api, _ = world
+    token = api.token("ingest", "service") if caller == "service" else token_for(api, caller)
+    everything = set(private_terms)
+    seen = {"other_user": set(), "own_user": {"shared"}}.get(caller, everything)
+    ids = sorted(private_terms[name] for name in seen)
+    tweet = body_of(api.call("GET", "/tweets/2001?include=payload", token=token))
+    assert tweet["term_ids"] == ids, caller
+    assert sorted(rule["tag"] for rule in tweet["payload"]["matching_rules"]) == ids, caller
+    for name, term_id in private_terms.items():
+        timeline = api.call("GET", f"/terms/{term_id}/tweets", token=token)
+        expected = (200, None) if name in seen else (404, "term_not_found")
+        got = (timeline.status_code, None if name in seen else body_of(timeline)["error"])
+        assert got == expected, (caller, name)
+    # Subscribing to the disabled term: only an admin (here for a third user) may.
+    path = f"/users/{'carol' if caller == 'admin' else 'me'}/subscriptions/{private_terms['off']}"
+    subscribed = api.call("PUT", path, token=token)
+    assert subscribed.status_code == (201 if caller == "admin" else 404), caller

@@ -18,6 +18,8 @@ def test_term_timeline_newest_first_with_cursor(api: Api) -> None:
     for n in range(5):
         store_tweet(api.settings, str(100 + n), term, NOW + timedelta(seconds=n), f"kite {n}")
     store_tweet(api.settings, "999", other, NOW, "a boat")
+    for term_id in (term, other):  # a user reads the timelines of the terms they follow
+        api.as_user("alice", "PUT", f"/users/me/subscriptions/{term_id}")
     ids: list[str] = []
     cursor = None
     while True:
@@ -37,11 +39,13 @@ def test_term_timeline_newest_first_with_cursor(api: Api) -> None:
 def test_one_tweet_with_and_without_its_payload(api: Api) -> None:
     term = body_of(api.as_admin("POST", "/terms", body={"value": "#kites"}))["term_id"]
     store_tweet(api.settings, "123", term, NOW, "hello")
+    api.as_user("alice", "PUT", f"/users/me/subscriptions/{term}")
     plain = body_of(api.as_user("alice", "GET", "/tweets/123"))
     assert (plain["text"], plain["term_ids"], plain["payload"]) == ("hello", [term], None)
     assert plain["created_at"] == "2024-05-01T12:00:00Z"
     full = body_of(api.as_user("alice", "GET", "/tweets/123?include=payload"))
-    assert full["payload"] == {"data": {"id": "123", "text": "hello"}}
+    rules = [{"id": f"rule-{term}", "tag": term}]
+    assert full["payload"] == {"data": {"id": "123", "text": "hello"}, "matching_rules": rules}
     assert api.as_user("alice", "GET", "/tweets/124").status_code == 404
     assert api.as_user("alice", "GET", "/tweets/123?include=all").status_code == 400
 
