@@ -1,8 +1,11 @@
 """The streamer's status record and CloudWatch metrics.
 
 The API's ``GET /status`` and the status page read the record; its shape is
-the contract between them. Metrics go out once a minute as deltas, in the
-project's one namespace, so the dashboard and alarms see the same numbers.
+the contract between them. There is one record per key set
+(``pk="streamer", sk="status#<key set>"``): two streamers on different key
+sets stream at the same time, and with one shared record each overwrote the
+other's every poll. Metrics go out once a minute as deltas, in the project's
+one namespace, so the dashboard and alarms see the same numbers.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from chalicelib.core.version import __version__
 log = logging.getLogger(__name__)
 
 STATES = ("connected", "waiting-for-terms", "backing-off", "standby", "down")
+STATUS_PK = "streamer"
+#: ``chalicelib.status.report`` reads the same keys (it is not in the image, hence the copy).
+STATUS_SK_PREFIX = "status#"
 
 
 def iso(ts: float | None) -> str | None:
@@ -84,8 +90,22 @@ def status_data(
     }
 
 
-def write_status(model: type[ControlRecord], data: dict[str, Any]) -> None:
-    model("streamer", sk="status", data=data, updated_at=datetime.now(UTC)).save()
+def status_sk(key_set: str) -> str:
+    return f"{STATUS_SK_PREFIX}{key_set}"
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """One key set's status record in the ``control`` table; the data names its key set."""
+
+    model: type[ControlRecord]
+    key_set: str
+
+    def write(self, data: dict[str, Any]) -> None:
+        record = {**data, "key_set": self.key_set}
+        self.model(
+            STATUS_PK, sk=status_sk(self.key_set), data=record, updated_at=datetime.now(UTC)
+        ).save()
 
 
 @dataclass

@@ -7,7 +7,9 @@ take over within one expiry when the holder stops renewing.
 
 from __future__ import annotations
 
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +17,11 @@ from datetime import UTC, datetime
 from pynamodb.exceptions import PutError
 
 from chalicelib.core.models import ControlRecord
+
+
+def new_holder() -> str:
+    """This process's name as a lease holder: the host, and a random part for two on one host."""
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

@@ -3,7 +3,7 @@
 ECS runs it with no arguments: every option is a ``STREAMFEED_*`` setting, and
 the key set is the default one unless named. ``streamfeed stream`` (the local
 CLI) runs the same :func:`run_live` with its extra options (a file sink, a
-replay, the sample stream).
+replay, the sample stream, the offline setup).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import sys
 import threading
 from types import FrameType
 
-from chalicelib.core.keysets import KeySetError, resolve_keyset
 from chalicelib.core.settings import Settings, SettingsError, load_settings
-from streamer.assemble import build_streamer, make_pipeline, make_sink, shipped
+from streamer.assemble import CloudSetup, build_streamer, make_pipeline, make_sink, shipped
+from streamer.control import Setup
 from streamer.kinesis_sink import KinesisSink
 from streamer.logsetup import NOISY, configure_logging
 from streamer.pipeline import Pipeline
-from streamer.runner import KeySetLike, StreamerError, StreamOptions
+from streamer.runner import StreamerError, StreamOptions
 from streamer.spool import Spool
 
 log = logging.getLogger("streamfeed.stream")
@@ -38,7 +38,7 @@ def options_from(settings: Settings) -> StreamOptions:
 
 def run_live(
     settings: Settings,
-    keys_name: str | None,
+    setup: Setup,
     pipeline: Pipeline,
     spool: Spool | None,
     options: StreamOptions,
@@ -47,8 +47,10 @@ def run_live(
     """Run the streamer until SIGTERM or SIGINT; with ``supervise``, restart it
     after a crash with backoff.
 
-    Supervised, even a missing key set is waited out (an operator may store it
-    after the task starts), so ECS never sees a crash loop on a fresh stack.
+    ``setup`` gives the key set and what the streamer coordinates through
+    (:class:`~streamer.assemble.CloudSetup` in the container). Supervised,
+    even a missing key set is waited out (an operator may store it after the
+    task starts), so ECS never sees a crash loop on a fresh stack.
     Unsupervised, a failure raises :class:`StreamerError` (one line).
     """
     stop = threading.Event()
@@ -62,7 +64,7 @@ def run_live(
     delay, shipped_before = 1.0, 0
     while True:
         try:
-            keyset = _resolve_keyset(settings, keys_name)
+            keyset = setup.keyset()
         except StreamerError as exc:
             if not supervise:
                 raise
@@ -72,7 +74,14 @@ def run_live(
             delay = min(delay * 2, 60.0)
             continue
         streamer = build_streamer(
-            settings, keyset, pipeline, spool, options, stop, shipped_before=shipped_before
+            settings,
+            keyset,
+            pipeline,
+            spool,
+            options,
+            stop,
+            shipped_before=shipped_before,
+            control=setup.control(keyset, options),
         )
         try:
             streamer.run()
@@ -91,13 +100,6 @@ def run_live(
         shipped_before = shipped(pipeline.sink, shipped_before)
         if isinstance(pipeline.sink, KinesisSink):  # its thread has ended; start a new one
             pipeline.sink, spool = make_sink(settings)
-
-
-def _resolve_keyset(settings: Settings, keys_name: str | None) -> KeySetLike:
-    try:
-        return resolve_keyset(settings, keys_name)
-    except KeySetError as exc:
-        raise StreamerError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     pipeline = make_pipeline(settings, sink)
     try:
         run_live(
-            settings, args.keys_name, pipeline, spool, options_from(settings), settings.prevent_exit
+            settings,
+            CloudSetup(settings, args.keys_name),
+            pipeline,
+            spool,
+            options_from(settings),
+            settings.prevent_exit,
         )
     except StreamerError as exc:
         print(f"streamer: {exc}", file=sys.stderr)

@@ -1,19 +1,19 @@
 """The streamer's control loop: lease, rules, connection, status, shutdown.
 
-Every ``poll_interval`` it renews the lease, reads the terms table, syncs X's
-rules with it while staying connected, connects or disconnects as terms come
-and go, and writes the status record. The connection itself runs in tweepy's
-thread and feeds the pipeline.
+Every ``poll_interval`` it renews the lease, reads the terms, syncs X's rules
+with them while staying connected, connects or disconnects as terms come and
+go, and writes the status record. The connection itself runs in tweepy's
+thread and feeds the pipeline. Terms, lease, status and metrics come through
+a :class:`~streamer.control.Control` (the cloud's, or the offline one), so
+this loop is the same in both.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -21,11 +21,10 @@ from typing import Protocol
 import tweepy
 
 from chalicelib.core import metricnames as names
-from chalicelib.core.models import Models
 from chalicelib.core.settings import Settings
 from streamer import rulesync
-from streamer.heartbeat import MetricsPublisher, status_data, write_status
-from streamer.lease import Lease
+from streamer.control import Control
+from streamer.heartbeat import status_data
 from streamer.pipeline import Pipeline
 from streamer.xstream import RawStream
 
@@ -62,23 +61,25 @@ class StreamOptions:
     sleep: Callable[[float], None] = time.sleep
 
 
+def lease_ttl(options: StreamOptions) -> float:
+    """Three missed renewals, with a floor so a slow tick on a busy host never looks dead."""
+    return max(options.poll_interval * options.lease_renewals, MIN_LEASE_TTL)
+
+
 @dataclass
 class Streamer:
     settings: Settings
-    models: Models
     keyset: KeySetLike
     pipeline: Pipeline
     options: StreamOptions
     shipped: Callable[[], int]
+    control: Control
     spool_depth: Callable[[], int] = lambda: 0
-    metrics: MetricsPublisher | None = None
-    holder: str = field(default_factory=lambda: f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}")
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        # A floor, so a slow tick on a busy host never looks like a dead holder.
-        ttl = max(self.options.poll_interval * self.options.lease_renewals, MIN_LEASE_TTL)
-        self.lease = Lease(self.models.control, self.keyset.name, self.holder, ttl)
+        self.lease = self.control.lease
+        self.holder = self.lease.holder
         self.stream: RawStream | None = None
         self.state = "down"
         self.active_terms = 0
@@ -113,15 +114,14 @@ class Streamer:
         if self.options.sample:
             self._connect(stream)
         else:
-            terms = list(self.models.terms.scan())
-            desired = {t.term_id: t.value for t in terms if t.enabled}
+            desired = self.control.terms.desired()
             result = self._sync_rules(stream, desired)
             if stream.stats.fatal:
                 self.state = "down"
                 self._write_status()
                 raise StreamerError(stream.stats.fatal)
             if result is not None:
-                rulesync.record_states(self.models.terms, terms, result)
+                self.control.terms.record(result)
                 self.active_terms = len(result.active)
             # If X's rules API is away, keep streaming on the rules X already has.
             if result.active if result is not None else desired:
@@ -218,15 +218,14 @@ class Streamer:
         if self.state == "standby":
             return  # the holder owns the status record
         try:
-            write_status(self.models.control, data)
+            self.control.status.write(data)
         except Exception as exc:  # noqa: BLE001 - status must never stop the stream
             log.warning("could not write status: %s", exc)
 
     def _publish_metrics(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self.metrics is None or (
-            not force and now - self._last_metrics < self.options.metrics_every
-        ):
+        metrics = self.control.metrics
+        if metrics is None or (not force and now - self._last_metrics < self.options.metrics_every):
             return
         self._last_metrics = now
         stats = self.stream.stats if self.stream else None
@@ -242,7 +241,7 @@ class Streamer:
             names.SPOOL_DEPTH: self.spool_depth(),
             names.STREAM_CONNECTED: 1.0 if self.state == "connected" else 0.0,
         }
-        self.metrics.publish(totals, gauges)
+        metrics.publish(totals, gauges)
 
     # -- shutdown ----------------------------------------------------------
     def shutdown(self) -> None:

@@ -14,27 +14,60 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.consumer.totals import AllTimeTotals, ConsumerTotals
 from chalicelib.core import resources
 from chalicelib.core.aws import quick_client
+from chalicelib.core.keysets.service import stored_default
 from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
 from chalicelib.status.metrics import MetricsView, fetch_metrics
 from chalicelib.status.queue import QueueDepth, queue_depth
-from chalicelib.status.report import STATUS_PK, STATUS_SK, TermSync, build_report
+from chalicelib.status.report import (
+    STATUS_PK,
+    STATUS_SK,
+    STATUS_SK_PREFIX,
+    TermSync,
+    build_report,
+    main_stream,
+)
 from chalicelib.terms import list_terms
 
 log = logging.getLogger(__name__)
 
 
+def read_status_records(settings: Settings) -> list[dict[str, Any]]:
+    """Every key set's status record (one query: the records share their partition).
+
+    The record all streamers shared before (``sk="status"``) is read only when
+    no key set has a record of its own: that is a streamer of an older version
+    still running, and once it is replaced its record is a stale leftover.
+    """
+    control = bind_models(settings).control
+    found = [
+        record
+        for record in control.query(
+            STATUS_PK, control.sk.startswith(STATUS_SK), consistent_read=True
+        )
+        if isinstance(record.data, dict)
+    ]
+    own = [r.data for r in found if r.sk.startswith(STATUS_SK_PREFIX)]
+    return own or [r.data for r in found if r.sk == STATUS_SK]
+
+
 def read_status_record(settings: Settings) -> dict[str, Any] | None:
-    try:
-        record = bind_models(settings).control.get(STATUS_PK, STATUS_SK, consistent_read=True)
-    except DoesNotExist:
-        return None
-    return record.data if isinstance(record.data, dict) else None
+    """The record ``stream`` reports: the default key set's, else the freshest one."""
+    records = read_status_records(settings)
+    return main_stream(records, default_key_set(settings) if len(records) > 1 else None)
+
+
+def default_key_set(settings: Settings) -> str | None:
+    """The default key set's name as the streamer resolves it, without a scan of the key sets.
+
+    Only asked when several key sets report; a key set that is the only one
+    is also the only one reporting.
+    """
+    return settings.default_keys or stored_default(settings)
 
 
 def read_terms(settings: Settings) -> list[TermSync]:
@@ -83,11 +116,13 @@ def current_status(settings: Settings, now: datetime | None = None) -> dict[str,
     dead_letter = read_queue(settings)
     if dead_letter.error:
         problems.append(f"dead-letter queue: {dead_letter.error}")
+    records = read_status_records(settings)
     return build_report(
-        read_status_record(settings),
+        records,
         read_terms(settings),
         when,
         settings.poll_interval,
+        default_key_set=default_key_set(settings) if len(records) > 1 else None,
         metrics=metrics,
         dead_letter=dead_letter,
         stored_items=stored,

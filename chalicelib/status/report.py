@@ -1,10 +1,16 @@
 """The stream status report: pure functions over what was read.
 
-The streamer writes ``ControlRecord(pk="streamer", sk="status")`` every poll
-interval. A status reader must not trust a state that has stopped being
+Each streamer writes ``ControlRecord(pk="streamer", sk="status#<key set>")``
+every poll interval: one record per key set, because streamers on different
+key sets run side by side (before, all wrote ``sk="status"`` and overwrote
+each other). A status reader must not trust a state that has stopped being
 refreshed: a heartbeat older than three poll intervals means the streamer is
 gone, whatever its last record says. The JSON route and the HTML status page
 both build on :func:`build_report`, so they can never disagree.
+
+The report lists every key set's stream in ``streams``; ``stream`` stays, for
+readers written before there were several: it is the default key set's
+stream, else the one with the newest heartbeat.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from chalicelib.core.times import iso_text, parse_iso
@@ -20,12 +26,16 @@ from chalicelib.status.metrics import MetricsView, summarise
 from chalicelib.status.queue import QueueDepth
 
 STATUS_PK: Final = "streamer"
+#: The record every streamer shared before there was one per key set (still read).
 STATUS_SK: Final = "status"
+#: ``streamer.heartbeat`` writes the same keys (the image holds only ``chalicelib/core``).
+STATUS_SK_PREFIX: Final = "status#"
 STATES: Final = ("connected", "waiting-for-terms", "backing-off", "standby", "down")
 #: Sync states always counted (others, such as ``disabled``, are counted when seen).
 SYNC_STATES: Final = ("pending", "active", "rejected")
 #: Fields the streamer reports (null when absent or of the wrong type).
 TEXT_FIELDS: Final = (
+    "key_set",
     "heartbeat_at",
     "connected_since",
     "last_tweet_at",
@@ -47,6 +57,7 @@ NUMBER_FIELDS: Final = (
 )
 FIELDS: Final = TEXT_FIELDS + NUMBER_FIELDS
 STALE_AFTER_INTERVALS: Final = 3
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 #: At most this many terms are listed one by one (the terms table holds at most 1,000).
 MAX_LISTED_TERMS: Final = 1000
 
@@ -114,17 +125,53 @@ REASONS: Final = {
 
 
 def build_report(
-    record: Mapping[str, Any] | None,
+    records: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None,
     terms: Iterable[TermSync],
     now: datetime,
     default_poll_interval: float,
     *,
+    default_key_set: str | None = None,
     metrics: MetricsView | None = None,
     dead_letter: QueueDepth | None = None,
     stored_items: int | None = None,
     problems: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The status JSON: a trustworthy ``state``, throughput, lag, DLQ, terms, errors."""
+    """The status JSON: a trustworthy ``state``, throughput, lag, DLQ, terms, errors.
+
+    ``records`` are the key sets' status records (one record, or None, is
+    taken as the only one). ``streams`` lists them by key set; ``stream`` is
+    ``default_key_set``'s, else the freshest (see the module's docstring).
+    """
+    if records is None or isinstance(records, Mapping):
+        records = [] if records is None else [records]
+    streams = sorted(
+        (stream_entry(r, now, default_poll_interval) for r in records),
+        key=lambda e: (e["key_set"] is None, e["key_set"] or ""),
+    )
+    stream = main_stream(streams, default_key_set) or stream_entry(None, now, default_poll_interval)
+    listed = list(terms)
+    summary = summarise(metrics) if metrics is not None else None
+    return {
+        "stream": stream,
+        "streams": streams,
+        "terms": term_summary(listed),
+        "throughput": summary.throughput if summary else None,
+        "stored_total": stored_items,
+        "errors": summary.errors if summary else None,
+        "lag": summary.lag if summary else None,
+        "series": summary.series if summary else None,
+        "dead_letter": dead_letter.as_dict() if dead_letter is not None else None,
+        "last_error": last_error(stream),
+        "recent_errors": recent_errors(streams or [stream], listed, dead_letter),
+        "problems": list(problems),
+        "generated_at": iso_text(now, timespec="milliseconds"),
+    }
+
+
+def stream_entry(
+    record: Mapping[str, Any] | None, now: datetime, default_poll_interval: float
+) -> dict[str, Any]:
+    """One key set's stream as the report shows it, with the state a reader may believe."""
     data = dict(record or {})
     stream: dict[str, Any] = {name: _text(data.get(name)) for name in TEXT_FIELDS}
     stream.update({name: _number(data.get(name)) for name in NUMBER_FIELDS})
@@ -141,22 +188,23 @@ def build_report(
             "stale": verdict.stale,
         }
     )
-    listed = list(terms)
-    summary = summarise(metrics) if metrics is not None else None
-    return {
-        "stream": stream,
-        "terms": term_summary(listed),
-        "throughput": summary.throughput if summary else None,
-        "stored_total": stored_items,
-        "errors": summary.errors if summary else None,
-        "lag": summary.lag if summary else None,
-        "series": summary.series if summary else None,
-        "dead_letter": dead_letter.as_dict() if dead_letter is not None else None,
-        "last_error": last_error(stream),
-        "recent_errors": recent_errors(stream, listed, dead_letter),
-        "problems": list(problems),
-        "generated_at": iso_text(now, timespec="milliseconds"),
-    }
+    return stream
+
+
+def main_stream(
+    streams: Sequence[Mapping[str, Any]], default_key_set: str | None
+) -> dict[str, Any] | None:
+    """The stream ``stream`` shows: the default key set's, else the newest heartbeat's.
+
+    Works on report entries and on raw status records alike.
+    """
+    for entry in streams:
+        if default_key_set is not None and entry.get("key_set") == default_key_set:
+            return dict(entry)
+    if not streams:
+        return None
+    newest = max(streams, key=lambda e: parse_iso(e.get("heartbeat_at")) or _EPOCH)
+    return dict(newest)
 
 
 def term_summary(terms: Iterable[TermSync]) -> dict[str, Any]:
@@ -189,22 +237,33 @@ def term_summary(terms: Iterable[TermSync]) -> dict[str, Any]:
     }
 
 
-def last_error(stream: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The streamer's most recent error, with its time (null when it reported none)."""
+def last_error(stream: Mapping[str, Any], named: bool = False) -> dict[str, Any] | None:
+    """The streamer's most recent error, with its time (null when it reported none).
+
+    ``named``: the source names the key set, for when several streamers report.
+    """
     message = stream.get("last_error")
     if not message:
         return None
-    return {"source": "streamer", "message": message, "at": stream.get("last_error_at")}
+    source = "streamer"
+    if named and stream.get("key_set"):
+        source = f"streamer {stream['key_set']}"
+    return {"source": source, "message": message, "at": stream.get("last_error_at")}
 
 
 def recent_errors(
-    stream: Mapping[str, Any], terms: Sequence[TermSync], dead_letter: QueueDepth | None
+    streams: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+    terms: Sequence[TermSync],
+    dead_letter: QueueDepth | None,
 ) -> list[dict[str, Any]]:
     """Everything an operator should look at now, newest first (untimed ones last)."""
+    if isinstance(streams, Mapping):
+        streams = [streams]
     found: list[dict[str, Any]] = []
-    streamer = last_error(stream)
-    if streamer is not None:
-        found.append(streamer)
+    for stream in streams:
+        streamer = last_error(stream, named=len(streams) > 1)
+        if streamer is not None:
+            found.append(streamer)
     for term in terms:
         if term.sync_state == "rejected":
             found.append(

@@ -15,7 +15,9 @@ import tweepy
 from chalicelib.core.keysets import resolve_keyset
 from chalicelib.core.models import bind_models
 from chalicelib.core.settings import Settings
+from chalicelib.status.reader import read_status_records
 from streamer.assemble import build_streamer, make_pipeline, make_sink
+from streamer.heartbeat import StatusRecord
 from streamer.runner import Streamer, StreamOptions
 from tests.support.keysets import put_keyset
 from tests.support.kinesis import read_stream, tweet_ids
@@ -47,12 +49,19 @@ def add_term(settings: Settings, term_id: str, value: str, enabled: bool = True)
     ).save()
 
 
-def state(settings: Settings) -> str | None:
+def status_record(settings: Settings, key_set: str = "main") -> dict[str, object] | None:
+    """The key set's status record as the streamer last wrote it."""
     control = bind_models(settings).control
     try:
-        return str(control.get("streamer", "status", consistent_read=True).data["state"])
+        data = control.get("streamer", f"status#{key_set}", consistent_read=True).data
     except control.DoesNotExist:
         return None
+    return data if isinstance(data, dict) else None
+
+
+def state(settings: Settings, key_set: str = "main") -> str | None:
+    record = status_record(settings, key_set)
+    return None if record is None else str(record["state"])
 
 
 def term(settings: Settings, term_id: str) -> object:
@@ -143,11 +152,8 @@ def test_rules_follow_terms_without_reconnecting(live: Settings, fake_x: FakeX) 
         assert run.streamer.stream is not None
         assert run.streamer.stream.stats.connects == 1, run.streamer.stream.stats
         assert fake_x.state()["connections"] == 1, (fake_x.state(), run.streamer.stream.stats)
-        control = bind_models(live).control
         wait_until(
-            lambda: (
-                control.get("streamer", "status", consistent_read=True).data["active_terms"] == 1
-            ),
+            lambda: (status_record(live) or {}).get("active_terms") == 1,
             what="status shows one rule",
         )
         assert state(live) == "connected"
@@ -229,3 +235,26 @@ def test_sample_stream_needs_no_terms(live: Settings, fake_x: FakeX) -> None:
         assert {e.stream for e in fake_x.ledger()} == {"sample"}
         wait_until(lambda: state(live) == "connected", what="connected status")
     assert run.error is None
+
+
+def test_the_streamer_writes_its_own_key_sets_status_record(live: Settings) -> None:
+    """Two key sets' streamers no longer share (and overwrite) one record."""
+    other = StatusRecord(bind_models(live).control, "backup")
+    other.write({"state": "connected", "heartbeat_at": "2024-05-01T12:00:00Z"})
+    put_keyset(live, "backup", "another-token")
+    named = live.model_copy(update={"default_keys": "main"})
+    with Running(named, sample=True):
+        wait_until(lambda: state(live) == "connected", what="main's record says connected")
+    mine = status_record(live)
+    assert mine is not None and mine["key_set"] == "main" and mine["state"] == "down"
+    assert status_record(live, "backup") == {
+        "state": "connected",
+        "heartbeat_at": "2024-05-01T12:00:00Z",
+        "key_set": "backup",
+    }
+    control = bind_models(live).control
+    with pytest.raises(control.DoesNotExist):
+        control.get("streamer", "status", consistent_read=True)  # the old shared record
+    # The status report reads what the streamer wrote, one entry per key set.
+    records = read_status_records(live)
+    assert sorted(str(r["key_set"]) for r in records) == ["backup", "main"]

@@ -3,6 +3,8 @@
 Sections that come from CloudWatch or SQS are null when those could not be
 read; ``problems`` then says why. Counts from CloudWatch are sums of what the
 components published (the streamer once a minute, the consumer per batch).
+Each key set's streamer reports on its own (``streams``); ``stream`` is one
+of them, kept for readers from before there were several.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ StateName = Literal["connected", "waiting-for-terms", "backing-off", "standby", 
 
 
 class StreamState(Output):
+    key_set: str | None = Field(
+        None,
+        description="The key set this streamer streams with (null: a record written before "
+        "there was one record per key set).",
+    )
     state: StateName = Field(
         description="`down` whenever the heartbeat is older than 3 poll intervals."
     )
@@ -126,7 +133,14 @@ class ErrorEntry(Output):
 
 
 class Status(Output):
-    stream: StreamState
+    stream: StreamState = Field(
+        description="The default key set's stream, else the one with the newest heartbeat "
+        "(kept for readers of a single stream; `streams` lists them all)."
+    )
+    streams: list[StreamState] = Field(
+        default_factory=list,
+        description="Every key set's stream, by key set name; empty when none has reported.",
+    )
     terms: TermSyncSummary
     throughput: Throughput | None
     stored_total: int | None = Field(

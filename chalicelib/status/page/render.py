@@ -1,9 +1,10 @@
 """The status page's HTML, rendered from the same report ``GET /status`` returns.
 
 Laid out for a person who has five seconds: the state as a big coloured
-badge with one sentence of why, then the few numbers that say whether tweets
-flow (rate, stored, lag, dead letters, errors), then the charts, the terms
-and the latest errors. Every value from the report is escaped here.
+badge with one sentence of why, then (when several key sets stream) a row
+per key set's streamer, then the few numbers that say whether tweets flow
+(rate, stored, lag, dead letters, errors), then the charts, the terms and the
+latest errors. Every value from the report is escaped here.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def render_panel(report: Mapping[str, Any]) -> str:
     return (
         '<section id="panel">'
         f"{_problems(report.get('problems') or [])}"
-        f"{_hero(stream)}"
+        f"{_hero(stream, several=len(report.get('streams') or []) > 1)}"
+        f"{_streams(report.get('streams') or [])}"
         f"{_tiles(report)}"
         f"{_charts(report.get('series'))}"
         f"{_terms(report['terms'])}"
@@ -103,20 +105,52 @@ def _problems(problems: list[str]) -> str:
     return f'<div class="problems"><strong>Some numbers are missing:</strong><ul>{items}</ul></div>'
 
 
-def _hero(stream: Mapping[str, Any]) -> str:
+def _hero(stream: Mapping[str, Any], several: bool = False) -> str:
+    """The big badge: the main stream (the default key set's, see ``build_report``)."""
     state = str(stream["state"])
-    since = ""
-    if state == "connected" and stream.get("connected_since"):
-        since = f"connected since {_when(stream['connected_since'])}"
-    elif stream.get("heartbeat_age_seconds") is not None:
-        since = f"last heartbeat {_duration(stream['heartbeat_age_seconds'])} ago"
+    since = _since(stream)
+    keyset = ""
+    if several and stream.get("key_set"):
+        keyset = f'<div class="keyset">key set {escape(str(stream["key_set"]))}</div>'
     return (
         '<div class="hero">'
         f'<span class="badge {escape(state)}" id="state-badge" data-state="{escape(state)}">'
         f"{BADGE_TEXT.get(state, escape(state.upper()))}</span>"
-        f'<div><div class="reason">{escape(str(stream.get("state_reason") or ""))}</div>'
+        f"<div>{keyset}"
+        f'<div class="reason">{escape(str(stream.get("state_reason") or ""))}</div>'
         f'<div class="since">{escape(since)}</div></div>'
         "</div>"
+    )
+
+
+def _since(stream: Mapping[str, Any]) -> str:
+    if stream.get("state") == "connected" and stream.get("connected_since"):
+        return f"connected since {_when(stream['connected_since'])}"
+    if stream.get("heartbeat_age_seconds") is not None:
+        return f"last heartbeat {_duration(stream['heartbeat_age_seconds'])} ago"
+    return ""
+
+
+def _streams(streams: list[Mapping[str, Any]]) -> str:
+    """One row per key set's streamer; only when there are several (else the badge says it)."""
+    if len(streams) < 2:
+        return ""
+    rows = "".join(
+        f'<tr data-key-set="{escape(str(s.get("key_set") or ""))}">'
+        f"<td>{escape(str(s.get('key_set') or '(unnamed)'))}</td>"
+        f'<td><span class="state {escape(str(s["state"]))}">'
+        f"{escape(BADGE_TEXT.get(str(s['state']), str(s['state']).upper()))}</span></td>"
+        f"<td>{escape(str(s.get('state_reason') or ''))}</td>"
+        f"<td>{escape(_since(s))}</td>"
+        f"<td>{_number(s.get('rate_per_min'))}</td>"
+        f"<td>{_number(s.get('active_terms'))}</td></tr>"
+        for s in streams
+    )
+    return (
+        f"<h2>Streams ({len(streams)} key sets)</h2>"
+        '<table id="streams"><thead><tr><th>Key set</th><th>State</th><th>Why</th>'
+        "<th>Heartbeat</th><th>Tweets / minute</th><th>Active terms</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
 
 
@@ -219,6 +253,7 @@ def _errors(errors: list[Mapping[str, Any]]) -> str:
 
 def _details(stream: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     fields = [
+        ("key set", stream.get("key_set")),
         ("lease holder", stream.get("lease_holder")),
         ("host", stream.get("host")),
         ("version", stream.get("version")),

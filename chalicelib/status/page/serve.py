@@ -87,8 +87,11 @@ def _html(body: str) -> Response:
 
 
 def _anonymous(report: dict[str, Any]) -> dict[str, Any]:
-    stream = {k: v for k, v in report.get("stream", {}).items() if k not in PRIVATE_FIELDS}
-    return {**report, "stream": stream}
+    def public(stream: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in stream.items() if k not in PRIVATE_FIELDS}
+
+    streams = [public(s) for s in report.get("streams") or []]
+    return {**report, "stream": public(report.get("stream", {})), "streams": streams}
 
 
 class _SharedReport:
