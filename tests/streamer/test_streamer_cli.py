@@ -188,7 +188,7 @@ def test_from_file_reports_bad_lines_and_ships_the_rest_to_kinesis(
     err = result.stderr.splitlines()
     assert err[0].startswith("line 2: invalid JSON")
     assert err[1].startswith("line 4: expected a JSON object")
-    assert err[-1] == "read 6 lines, sent 4 tweets, 2 bad lines"
+    assert err[-1] == "read 6 lines (3 v2 stream lines, 1 v2 tweet), sent 4 tweets, 2 bad lines"
     assert tweet_ids(read_stream(live)) == ["1000", "1001", "77", "1002"]
 
 
