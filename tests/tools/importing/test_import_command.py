@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -73,13 +72,9 @@ def fake_x_lines(count: int) -> list[bytes]:
 
 
 @pytest.fixture
-def stage(full_stage: Settings) -> Iterator[Settings]:
-    built = Consumer.from_settings(full_stage)
-    runtime.install(built)
-    try:
-        yield full_stage
-    finally:
-        runtime.install(None)
+def stage(consumer: Consumer) -> Settings:
+    """A fresh stage whose consumer (the app's handler) stores what an import ships."""
+    return consumer.settings
 
 
 def run_import(settings: Settings, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
