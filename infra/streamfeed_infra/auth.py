@@ -4,6 +4,17 @@ The API's authorizer (``chalicelib/auth``) accepts this pool's RS256 tokens
 once ``STREAMFEED_COGNITO_USER_POOL_ID`` and ``STREAMFEED_COGNITO_CLIENT_IDS``
 are set, and reads roles from ``cognito:groups``: the group names come from
 ``AuthConfig``'s defaults, so the pool and the code agree.
+
+MFA is TOTP (an authenticator app) only: no SMS, so no SNS role and no phone
+numbers. Cognito sets MFA per pool, not per group, so "admins need MFA in
+prod" is the prod pool requiring it of everyone (``ON``): Cognito itself then
+refuses a sign-in without the second factor, with no code of ours on the path.
+The cost is that every prod identity, service accounts included, enrolls a
+TOTP device. The alternative, ``OPTIONAL`` plus a pre-token-generation
+trigger that drops the ``admin`` group from the tokens of admins without
+TOTP, would spare the others, but puts a Lambda function (and
+``cognito-idp:AdminGetUser``) on every sign-in and token refresh, and fails
+open if it is wrong. Dev keeps ``OPTIONAL``: each user may enroll.
 """
 
 from __future__ import annotations
@@ -24,7 +35,12 @@ def group_names() -> tuple[str, str]:
 
 
 class UserDirectory(Construct):
-    """Operators are created by an admin (no self sign-up); tokens last an hour."""
+    """Operators are created by an admin (no self sign-up); tokens last an hour.
+
+    A token stays valid until it expires: the authorizer checks signatures
+    locally and never asks Cognito whether it was revoked (the README's
+    "Revoking access" gives the numbers and how to shorten them).
+    """
 
     def __init__(self, scope: Construct, cid: str, config: StageConfig) -> None:
         super().__init__(scope, cid)
@@ -39,6 +55,9 @@ class UserDirectory(Construct):
                 min_length=12, require_symbols=False, temp_password_validity=Duration.days(3)
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            mfa=cognito.Mfa.REQUIRED if config.mfa_required else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False, email=False),
+            enable_sms_role=False,
             deletion_protection=config.protect,
             removal_policy=RemovalPolicy.RETAIN if config.protect else RemovalPolicy.DESTROY,
         )

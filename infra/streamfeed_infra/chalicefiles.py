@@ -10,26 +10,30 @@ For that, ``.chalice`` holds, per stage:
   ``policy-<stage>-authorizer.json``: the access matrix on named resources;
 - ``merge-<stage>.json``: for ``chalice package --merge-template``, the event
   source mapping settings and the gateway responses (``chalice deploy`` cannot
-  set those; ``mapping-command`` prints the AWS CLI call that does).
+  set those; ``mapping-command`` prints the AWS CLI call that does);
+- ``targets.json``: each stage's region and, once known, its account (see
+  :class:`Target`), which the policies' ARNs name.
 
-All are rendered from ``access``, ``config``, ``sam`` and ``chalicelib``;
-``python -m infra.streamfeed_infra.chalicefiles write`` rewrites them and the
-tests fail when a committed file differs from what this module renders.
+All are rendered from ``access``, ``config``, ``sam``, ``chalicelib`` and the
+targets; ``python -m infra.streamfeed_infra.chalicefiles write`` rewrites them
+and the tests fail when a committed file differs from what this module renders.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from chalicelib.consumer.mapping import HANDLER_NAME, MAPPING
 
 from .access import Component, policy_document
-from .config import STAGES, StageConfig, function_environment, stage_config
+from .config import DEFAULT_REGION, STAGES, StageConfig, function_environment, stage_config
 from .sam import (
     API_FUNCTION,
     AUTHORIZER_FUNCTION,
@@ -45,6 +49,36 @@ APP_NAME: Final = "streamfeed"
 AUTHORIZER_HANDLER: Final = "jwt_auth"
 #: Filled in from the CDK stack's outputs with ``set-cognito``; kept by ``write``.
 COGNITO_KEYS: Final = ("STREAMFEED_COGNITO_USER_POOL_ID", "STREAMFEED_COGNITO_CLIENT_IDS")
+TARGETS_FILE: Final = "targets.json"
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a stage's functions are deployed: what the policies' ARNs name.
+
+    ``chalice deploy`` uses the policy files as they are (no substitution), so
+    the region and account must be in them. The region defaults to the CDK
+    app's (us-east-1). The account is not known when the files are generated
+    in a checkout: until ``set-target --account`` records it, the ARNs name
+    ``*`` for the account. That still names every resource by its stage's
+    name in its region; another account's resource of the same name would
+    also need a resource policy granting this role access before it could be
+    reached, so the gap is small, and ``set-target`` closes it.
+    """
+
+    region: str = DEFAULT_REGION
+    account: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _REGION.fullmatch(self.region):
+            raise ValueError(f"not an AWS region: {self.region!r}")
+        if self.account is not None and not _ACCOUNT.fullmatch(self.account):
+            raise ValueError(f"not an AWS account id (12 digits): {self.account!r}")
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"region": self.region, "account": self.account}
 
 
 def deployed_function_names(stage: str) -> dict[Component, str]:
@@ -64,16 +98,17 @@ def policy_files(stage: str) -> dict[Component, str]:
     }
 
 
-def chalice_policy(component: Component, config: StageConfig) -> dict[str, Any]:
+def chalice_policy(component: Component, config: StageConfig, target: Target) -> dict[str, Any]:
     """The matrix row plus writing to the function's own log group (Chalice's default)."""
-    document = policy_document(component, config.settings)
+    document = policy_document(component, config.settings, target.account)
     name = deployed_function_names(config.stage)[component]
+    where = f"{target.region}:{target.account or '*'}"
     document["Statement"].insert(
         0,
         {
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"],
+            "Resource": [f"arn:aws:logs:{where}:log-group:/aws/lambda/{name}:*"],
         },
     )
     return document
@@ -148,14 +183,27 @@ def merge_template(config: StageConfig) -> dict[str, Any]:
     }
 
 
-def rendered(stage: str) -> dict[str, Any]:
+def rendered(stage: str, target: Target | None = None) -> dict[str, Any]:
     """Every generated file of a stage, by name under ``.chalice``."""
-    config = stage_config(stage)
+    target = target or Target()
+    config = stage_config(stage, target.region)
     files: dict[str, Any] = {
-        name: chalice_policy(component, config) for component, name in policy_files(stage).items()
+        name: chalice_policy(component, config, target)
+        for component, name in policy_files(stage).items()
     }
     files[f"merge-{stage}.json"] = merge_template(config)
     return files
+
+
+def load_targets(directory: Path = CHALICE_DIR) -> dict[str, Target]:
+    """Each stage's stored target (the defaults for a stage not stored yet)."""
+    path = directory / TARGETS_FILE
+    stored: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    return {stage: Target(**stored.get(stage, {})) for stage in STAGES}
+
+
+def targets_json(targets: dict[str, Target]) -> dict[str, Any]:
+    return {stage: targets[stage].as_json() for stage in STAGES}
 
 
 def dumps(document: Any) -> str:
@@ -176,8 +224,12 @@ def problems(directory: Path = CHALICE_DIR) -> list[str]:
     """How the committed files differ from what this module renders (empty: in sync)."""
     found: list[str] = []
     config_json = load_config(directory)
+    targets = load_targets(directory)
+    path = directory / TARGETS_FILE
+    if not path.exists() or path.read_text() != dumps(targets_json(targets)):
+        found.append(f".chalice/{TARGETS_FILE} is out of date")
     for stage in STAGES:
-        for name, document in rendered(stage).items():
+        for name, document in rendered(stage, targets[stage]).items():
             path = directory / name
             if not path.exists() or path.read_text() != dumps(document):
                 found.append(f".chalice/{name} is out of date")
@@ -189,9 +241,11 @@ def problems(directory: Path = CHALICE_DIR) -> list[str]:
 
 def write(directory: Path = CHALICE_DIR) -> None:
     config_json = load_config(directory)
+    targets = load_targets(directory)
+    (directory / TARGETS_FILE).write_text(dumps(targets_json(targets)))
     stages = config_json.setdefault("stages", {})
     for stage in STAGES:
-        for name, document in rendered(stage).items():
+        for name, document in rendered(stage, targets[stage]).items():
             (directory / name).write_text(dumps(document))
         stages[stage] = stage_entry(stage_config(stage), cognito_values(config_json, stage))
     (directory / "config.json").write_text(dumps(config_json))
@@ -202,6 +256,16 @@ def set_cognito(stage: str, pool_id: str, client_id: str, directory: Path = CHAL
     cognito = dict(zip(COGNITO_KEYS, (pool_id, client_id), strict=True))
     config_json["stages"][stage] = stage_entry(stage_config(stage), cognito)
     (directory / "config.json").write_text(dumps(config_json))
+
+
+def set_target(
+    stage: str, region: str, account: str | None = None, directory: Path = CHALICE_DIR
+) -> None:
+    """Record where ``stage`` is deployed and rewrite its policies for it."""
+    targets = load_targets(directory)
+    targets[stage] = Target(region, account)
+    (directory / TARGETS_FILE).write_text(dumps(targets_json(targets)))
+    write(directory)
 
 
 def mapping_command(stage: str) -> str:
@@ -239,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     cognito.add_argument("--stage", choices=STAGES, required=True)
     cognito.add_argument("--user-pool-id", required=True)
     cognito.add_argument("--client-id", required=True)
+    target = sub.add_parser("set-target", help="the region and account its policies name")
+    target.add_argument("--stage", choices=STAGES, required=True)
+    target.add_argument("--region", required=True)
+    target.add_argument("--account", help="12-digit account id (default: any account)")
     command = sub.add_parser("mapping-command", help="print the AWS CLI mapping update")
     command.add_argument("--stage", choices=STAGES, required=True)
     args = parser.parse_args(argv)
@@ -251,6 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if found else 0
     elif args.command == "set-cognito":
         set_cognito(args.stage, args.user_pool_id, args.client_id)
+    elif args.command == "set-target":
+        try:
+            set_target(args.stage, args.region, args.account)
+        except ValueError as exc:
+            print(f"chalicefiles: {exc}", file=sys.stderr)
+            return 2
     else:
         print(mapping_command(args.stage))
     return 0

@@ -51,6 +51,9 @@ class StageConfig:
     #: Where feeds live: "fanout" (DynamoDB) or "redis" (ElastiCache Serverless
     #: Valkey in its own VPC, with the API and consumer functions in that VPC).
     feed_backend: str = "fanout"
+    #: Cognito MFA (TOTP) required at every sign-in (prod) rather than optional
+    #: (each user may turn it on): see auth.py for why the whole pool.
+    mfa_required: bool = False
 
     @property
     def feed_cache(self) -> bool:
@@ -123,6 +126,7 @@ def stage_config(
         alarm_email=alarm_email,
         streamer_backfill_minutes=int(backfill),
         feed_backend=feed_backend,
+        mfa_required=prod,
     )
 
 

@@ -1,8 +1,9 @@
-"""The access matrix applied to CDK constructs, as grants.
+"""The access matrix applied to CDK constructs, as statements on their ARNs.
 
-Each grant names the construct it is about (a table and its indexes, the
-stream, the queue, the feed cache's secret), so every statement has a concrete
-ARN. The only ``*`` resources are the two CloudWatch metric actions and the
+``access.statements`` renders each grant of the matrix on the constructs'
+ARNs (a table, one of its indexes, the stream, the queue, the key-set secrets'
+name pattern), with the grant's conditions, so every statement has a concrete
+resource. The only ``*`` resources are the CloudWatch metric actions and the
 network-interface actions of functions in a VPC, which AWS cannot scope.
 """
 
@@ -12,21 +13,8 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .access import (
-    MATRIX,
-    METRICS_READ,
-    METRICS_WRITE,
-    QUEUE_SEND,
-    QUEUE_WATCH,
-    SECRET_MANAGE,
-    SECRET_READ,
-    STREAM_READ,
-    STREAM_WRITE,
-    VPC_ACCESS,
-    Component,
-    keyset_secret_pattern,
-    table_actions,
-)
+from .access import MATRIX, SECRET_READ, VPC_ACCESS, Arns, Component, keyset_secret_pattern
+from .access import statements as matrix_statements
 from .data import DataStores
 
 
@@ -39,33 +27,20 @@ def grant_component(
 ) -> None:
     """Give ``principal`` exactly the matrix row of ``component``.
 
-    ``cache_secret_arn``: the feed cache's credentials, when the stage has a
-    cache; a ``feed_cache`` component then reads that one secret and may run
-    in the cache's VPC.
+    The feed tables' grants follow the stage's feed backend. ``cache_secret_arn``:
+    the feed cache's credentials, when the stage has a cache; a ``feed_cache``
+    component then reads that one secret and may run in the cache's VPC.
     """
-    access = MATRIX[component]
-    for logical, level in sorted(access.tables.items()):
-        data.tables[logical].grant(principal, *table_actions(level))
-    if access.stream is not None:
-        actions: tuple[str, ...] = STREAM_READ if access.stream == "read" else STREAM_WRITE
-        data.stream.grant(principal, *actions)
-    if access.queue is not None:
-        actions = QUEUE_SEND if access.queue == "send" else QUEUE_WATCH
-        data.dead_letter_queue.grant(principal, *actions)
-    if access.keyset_secrets is not None:
-        actions = SECRET_MANAGE if access.keyset_secrets == "manage" else SECRET_READ
-        _grant(principal, actions, [keyset_secrets_arn(scope, data)])
-    if access.read_metrics:
-        _grant(principal, METRICS_READ, ["*"])
-    if access.put_metrics:
-        namespace = data.config.settings.metrics_namespace
-        _grant(
-            principal,
-            METRICS_WRITE,
-            ["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
-        )
-    if access.feed_cache and cache_secret_arn is not None:
+    config = data.config
+    arns = Arns(
+        table=lambda logical: str(data.tables[logical].table_arn),
+        stream=str(data.stream.stream_arn),
+        queue=str(data.dead_letter_queue.queue_arn),
+        keyset_secrets=keyset_secrets_arn(scope, data),
+    )
+    for statement in matrix_statements(component, config.settings, arns, config.feed_backend):
+        principal.grant_principal.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+    if MATRIX[component].feed_cache and cache_secret_arn is not None:
         _grant(principal, SECRET_READ, [cache_secret_arn])
         _grant(principal, VPC_ACCESS, ["*"])
 
@@ -81,13 +56,6 @@ def keyset_secrets_arn(scope: Construct, data: DataStores) -> str:
     return arn
 
 
-def _grant(
-    principal: iam.IGrantable,
-    actions: tuple[str, ...],
-    resource_arns: list[str],
-    conditions: dict[str, dict[str, str]] | None = None,
-) -> None:
-    statement = iam.PolicyStatement(
-        actions=sorted(set(actions)), resources=resource_arns, conditions=conditions
-    )
+def _grant(principal: iam.IGrantable, actions: tuple[str, ...], resource_arns: list[str]) -> None:
+    statement = iam.PolicyStatement(actions=sorted(set(actions)), resources=resource_arns)
     principal.grant_principal.add_to_principal_policy(statement)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from chalicelib.consumer.mapping import MAPPING
 from infra.streamfeed_infra.gatewayresponses import gateway_responses
-from tests.infra.support import Synthesized
+from tests.infra.support import ROOT, Synthesized
 
 # The first test builds everything (chalice package, four synths): minutes on a cold cache.
 pytestmark = pytest.mark.timeout(900)
@@ -112,3 +113,34 @@ def test_cognito_pool_client_and_groups(stack: Synthesized) -> None:
     )
     groups = stack.resources("AWS::Cognito::UserPoolGroup", translated=False)
     assert {g["Properties"]["GroupName"] for g in groups.values()} == {"admin", "service"}
+
+
+def test_mfa_is_totp_only_optional_in_dev_and_required_in_prod(
+    stacks: dict[str, Synthesized],
+) -> None:
+    """Cognito sets MFA per pool: prod requires it of everyone, admins included; no SMS."""
+    wanted = {"dev": "OPTIONAL", "prod": "ON", "prod-chalice-mode": "ON", "dev-redis": "OPTIONAL"}
+    for name, stack in stacks.items():
+        (pool,) = stack.resources("AWS::Cognito::UserPool", translated=False).values()
+        props = pool["Properties"]
+        assert props["MfaConfiguration"] == wanted[name], name
+        assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"], name
+        assert "SmsConfiguration" not in props, name
+        roles = stack.resources("AWS::IAM::Role", translated=False).values()
+        principals = json.dumps([r["Properties"]["AssumeRolePolicyDocument"] for r in roles])
+        assert "cognito-idp.amazonaws.com" not in principals, name  # no SMS role
+
+
+def test_tokens_last_an_hour_and_refresh_tokens_thirty_days(stack: Synthesized) -> None:
+    """The README's revocation numbers ("Revoking access") rest on these."""
+    (client,) = stack.resources("AWS::Cognito::UserPoolClient", translated=False).values()
+    props = client["Properties"]
+    assert props["TokenValidityUnits"] == {
+        "AccessToken": "minutes",
+        "IdToken": "minutes",
+        "RefreshToken": "minutes",
+    }
+    assert (props["AccessTokenValidity"], props["IdTokenValidity"]) == (60, 60)
+    assert props["RefreshTokenValidity"] == 30 * 24 * 60
+    app = (ROOT / "app.py").read_text()
+    assert "@app.authorizer(ttl_seconds=300)" in app

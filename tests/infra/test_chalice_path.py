@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -23,14 +25,54 @@ def test_generated_chalice_files_are_up_to_date() -> None:
 
 
 def test_policy_files_are_the_access_matrix_plus_own_logs() -> None:
+    targets = chalicefiles.load_targets()
     for stage in ("dev", "prod"):
-        config = stage_config(stage)
+        target = targets[stage]
+        config = stage_config(stage, target.region)
+        where = f"{target.region}:{target.account or '*'}"
         for component, name in chalicefiles.policy_files(stage).items():
             document = json.loads((chalicefiles.CHALICE_DIR / name).read_text())
             logs, *rest = document["Statement"]
             function = chalicefiles.deployed_function_names(stage)[component]
-            assert logs["Resource"] == [f"arn:aws:logs:*:*:log-group:/aws/lambda/{function}:*"]
-            assert rest == policy_document(component, config.settings)["Statement"]
+            assert logs["Resource"] == [f"arn:aws:logs:{where}:log-group:/aws/lambda/{function}:*"]
+            assert rest == policy_document(component, config.settings, target.account)["Statement"]
+
+
+def _arns(directory: Path, stage: str) -> list[str]:
+    found = []
+    for name in chalicefiles.policy_files(stage).values():
+        for statement in json.loads((directory / name).read_text())["Statement"]:
+            found += [r for r in statement["Resource"] if r != "*"]
+    return found
+
+
+def test_policy_files_name_the_stages_region_and_known_account() -> None:
+    """Never ``arn:aws:<service>:*:*``: the region always, the account once recorded."""
+    targets = chalicefiles.load_targets()
+    for stage in ("dev", "prod"):
+        arns = _arns(chalicefiles.CHALICE_DIR, stage)
+        assert len(arns) > 10
+        for arn in arns:
+            region, account = arn.split(":")[3:5]
+            assert region == targets[stage].region, arn
+            assert account == (targets[stage].account or "*"), arn
+
+
+def test_set_target_renders_the_region_and_account(tmp_path: Path) -> None:
+    for file in chalicefiles.CHALICE_DIR.glob("*.json"):
+        shutil.copy(file, tmp_path / file.name)
+    chalicefiles.set_target("prod", "eu-west-1", "123456789012", tmp_path)
+    assert chalicefiles.problems(tmp_path) == []
+    for arn in _arns(tmp_path, "prod"):
+        assert arn.split(":")[3:5] == ["eu-west-1", "123456789012"], arn
+    assert _arns(tmp_path, "dev") == _arns(chalicefiles.CHALICE_DIR, "dev")
+    assert chalicefiles.load_targets(tmp_path)["prod"] == chalicefiles.Target(
+        "eu-west-1", "123456789012"
+    )
+    for region, account in (("*", None), ("eu-west-1", "1234"), ("eu-west-1", "*")):
+        with pytest.raises(ValueError, match="not an AWS"):
+            chalicefiles.set_target("prod", region, account, tmp_path)
+    assert chalicefiles.main(["set-target", "--stage", "dev", "--region", "nowhere"]) == 2
 
 
 def test_prod_stage_names_everything_and_never_autogenerates_policy() -> None:
