@@ -46,7 +46,7 @@ def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
 def _run(op_id: str, **path: str) -> Response:
     from chalicelib.api.dispatch import dispatch
 
-    return dispatch(op_id, app.current_request, path)
+    return dispatch(op_id, app.current_request, path, app.lambda_context)
 
 
 @app.route("/health", methods=["GET"])

@@ -15,7 +15,7 @@ from typing import Any
 from chalice.app import Request, Response
 from pydantic import BaseModel
 
-from chalicelib.api import access, runtime
+from chalicelib.api import access, idempotency, runtime
 from chalicelib.api.call import Call, Reply
 from chalicelib.api.errors import ApiError, not_found, to_api_error
 from chalicelib.api.headers import HEADERS
@@ -27,7 +27,9 @@ from chalicelib.auth import Principal
 log = logger
 
 
-def dispatch(op_id: str, request: Request | None, path: Mapping[str, str]) -> Response:
+def dispatch(
+    op_id: str, request: Request | None, path: Mapping[str, str], lambda_context: Any = None
+) -> Response:
     op = operation(op_id)
     principal: Principal | None = None
     try:
@@ -44,24 +46,52 @@ def dispatch(op_id: str, request: Request | None, path: Mapping[str, str]) -> Re
             body=_body(op, request),
             query=parse_query(request.query_params, op.query) if op.query else None,
         )
-        if op.handler is None:
+        handler = op.handler
+        if handler is None:
             raise ApiError(500, "internal", "operation has no handler")
-        reply = op.handler(call)
+        key = idempotency.key_from(request.headers) if op.idempotent else None
+        if key is None:
+            answer, replayed = _answer(handler(call)), False
+        else:
+            answer, replayed = idempotency.run_once(
+                call.runtime.settings,
+                _idempotent_request(op, call, key),
+                lambda: _answer(handler(call)),
+                lambda_context,
+            )
     except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
         return _failure(op, principal, exc)
-    log.info("%s %s -> %d", op.id, _who(principal), reply.status)
-    return respond(reply)
+    log.info("%s %s -> %d%s", op.id, _who(principal), answer["status"], " (replayed)" * replayed)
+    return _respond(answer, replayed)
 
 
-def respond(reply: Reply[Any]) -> Response:
-    headers: dict[str, str | list[str]] = {**HEADERS, **reply.headers}
+def _answer(reply: Reply[Any]) -> idempotency.Answer:
+    """The reply as plain JSON, exactly as sent: what a repeated request gets back."""
     if reply.body is None:
-        return Response(body="", status_code=reply.status, headers=headers)
-    if isinstance(reply.body, BaseModel):
+        text = None
+    elif isinstance(reply.body, BaseModel):
         text = reply.body.model_dump_json()
     else:
         text = json.dumps(reply.body)
-    return Response(body=text, status_code=reply.status, headers=headers)
+    return {"status": reply.status, "headers": dict(reply.headers), "body": text}
+
+
+def _respond(answer: idempotency.Answer, replayed: bool) -> Response:
+    headers: dict[str, str | list[str]] = {**HEADERS, **answer["headers"]}
+    if replayed:
+        headers[idempotency.REPLAYED_HEADER] = "true"
+    return Response(body=answer["body"] or "", status_code=answer["status"], headers=headers)
+
+
+def _idempotent_request(op: Operation, call: Call, key: str) -> dict[str, Any]:
+    """What names a record (caller, operation, key) and what a repeat must match."""
+    return {
+        "caller": call.me.user_id,
+        "operation": op.id,
+        "key": key,
+        "path": call.path,
+        "body": call.body.model_dump(mode="json") if call.body is not None else None,
+    }
 
 
 def error_response(error: ApiError) -> Response:

@@ -14,6 +14,7 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.api import idempotency
 from chalicelib.api.access import Access
 from chalicelib.api.operations import OPERATIONS, PATH_PARAMS, Operation
 from chalicelib.api.schemas.common import ErrorBody
@@ -31,6 +32,22 @@ ERROR_TEXT: Final = {
     422: "X rejected the rule.",
     503: "A dependency is unavailable; retry later.",
 }
+#: What the idempotent operations' 409 and 422 also mean.
+IDEMPOTENT_ERROR_TEXT: Final = {
+    409: "Conflicts with the current state; or `idempotency_in_progress`: a request with "
+    "this `Idempotency-Key` is still running (retry after `Retry-After` seconds).",
+    422: "`idempotency_key_reused`: this `Idempotency-Key` came with another request "
+    "(another path or body) in the last 24 hours.",
+}
+IDEMPOTENCY_KEY_TEXT: Final = (
+    "Makes the request safe to retry: a repeat with the same key (by the same caller, to "
+    "the same operation) within 24 hours gets the first answer, status and body, with "
+    f"`{idempotency.REPLAYED_HEADER}: true`, and adds nothing. The same key with another "
+    "path or body is a 422 `idempotency_key_reused`; a repeat while the first is still "
+    "running is a 409 `idempotency_in_progress`. Only a success is kept: after an error "
+    "answer the same key runs the request again. 1-128 printable ASCII characters "
+    "(else 400 `invalid_idempotency_key`); a random UUID per logical request is a good key."
+)
 ACCESS_TEXT: Final[dict[Access, str]] = {
     "public": "No token needed.",
     "user": "Any valid token.",
@@ -89,7 +106,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "operationId": op.id,
         "summary": op.summary,
-        "description": f"Access: {op.access_note or ACCESS_TEXT[op.access]}",
+        "description": _description(op),
         "tags": [op.tag],
         "parameters": _parameters(op),
         "responses": _responses(op),
@@ -101,6 +118,13 @@ def _operation(op: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref(op.body)}},
         }
     return spec
+
+
+def _description(op: Operation) -> str:
+    text = f"Access: {op.access_note or ACCESS_TEXT[op.access]}"
+    if op.idempotent:
+        text += f" Idempotent with an `{idempotency.HEADER}` header (see the parameter)."
+    return text
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -126,6 +150,22 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             params.append(
                 {"name": name, "in": "query", "required": name in required, "schema": shown}
             )
+    if op.idempotent:
+        key_schema = {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": idempotency.MAX_KEY_LENGTH,
+            "pattern": idempotency.KEY_PATTERN,
+        }
+        params.append(
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": IDEMPOTENCY_KEY_TEXT,
+                "schema": key_schema,
+            }
+        )
     return params
 
 
@@ -154,9 +194,13 @@ def _responses(op: Operation) -> dict[str, Any]:
         errors |= {400, 413, 415}
     if op.query is not None or op.path_params:
         errors |= {400, 404}
+    texts = ERROR_TEXT
+    if op.idempotent:
+        errors |= set(IDEMPOTENT_ERROR_TEXT)
+        texts = {**ERROR_TEXT, **IDEMPOTENT_ERROR_TEXT}
     for status in sorted(errors):
         responses[str(status)] = {
-            "description": ERROR_TEXT.get(status, "Error."),
+            "description": texts.get(status, "Error."),
             "content": {"application/json": {"schema": _ref(ErrorBody)}},
         }
     return responses

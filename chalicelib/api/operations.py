@@ -68,6 +68,8 @@ class Operation:
     media_type: str = "application/json"
     #: Replaces the access rule's standard sentence in the OpenAPI document.
     access_note: str | None = None
+    #: Takes an ``Idempotency-Key`` header: a repeat gets the first answer (``idempotency``).
+    idempotent: bool = False
 
     @property
     def path_params(self) -> list[str]:
@@ -150,13 +152,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         users.read_feed, user_schemas.FeedPage, query=user_schemas.FeedQuery),
     _op("addFeedItem", "POST", "/users/{user_id}/feed", "Add an item to one user's feed.", U,
         "writer", users.add_item, user_schemas.AddReceipt, 201, user_schemas.FeedItemCreate,
-        errors=(413,)),
+        errors=(413,), idempotent=True),
     _op("addFeedItems", "POST", "/feed-items", "Add an item to many users' feeds.", U,
         "writer", users.add_items, user_schemas.AddReceipt, 201, user_schemas.FeedItemsCreate,
-        errors=(413,)),
+        errors=(413,), idempotent=True),
     _op("broadcast", "POST", "/broadcasts", "Add an item to every known user's feed.", U,
         "writer", users.broadcast, user_schemas.BroadcastReceipt, 201,
-        user_schemas.BroadcastCreate, errors=(409, 413), also=(200,)),
+        user_schemas.BroadcastCreate, errors=(409, 413), also=(200,), idempotent=True),
 )  # fmt: skip
 BY_ID: Final = {op.id: op for op in OPERATIONS}
 

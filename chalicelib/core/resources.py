@@ -147,6 +147,15 @@ FEED_COUNTERS: Final = TableSpec(
     S("feed"),
     serves="Per-user item count of each DynamoDB feed backend: O(1) len() and trimming.",
 )
+#: Powertools' Idempotency utility owns this table's rows and names (its defaults:
+#: key ``id``, TTL ``expiration``); no PynamoDB model reads or writes it.
+IDEMPOTENCY: Final = TableSpec(
+    "idempotency",
+    S("id"),
+    ttl_attribute="expiration",
+    serves="The API's idempotent writes: one record per (caller, operation, "
+    "Idempotency-Key), in progress then the first answer, for 24 hours.",
+)
 
 TABLES: Final[tuple[TableSpec, ...]] = (
     TERMS,
@@ -160,6 +169,7 @@ TABLES: Final[tuple[TableSpec, ...]] = (
     FEED_MESSAGES,
     FEED_INDEX,
     FEED_COUNTERS,
+    IDEMPOTENCY,
 )
 
 

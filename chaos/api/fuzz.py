@@ -40,11 +40,14 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 def _requests(spec: dict[str, Any], known: dict[str, list[str]]) -> st.SearchStrategy[Any]:
     path: dict[str, st.SearchStrategy[Any]] = {}
     query: dict[str, st.SearchStrategy[Any]] = {}
+    headers: dict[str, st.SearchStrategy[Any]] = {}
     for param in spec.get("parameters", []):
         valid = strategy(param["schema"], SCHEMAS)
         if param["in"] == "path":
             hit = st.sampled_from(known.get(param["name"], ["x"]))
             path[param["name"]] = st.one_of(hit, hit, valid, st.text(max_size=40))
+        elif param["in"] == "header":  # the Idempotency-Key: valid, absent, or anything
+            headers[param["name"]] = st.one_of(st.none(), valid, valid, st.text(max_size=140))
         else:
             query[param["name"]] = st.one_of(st.none(), valid, st.text(max_size=20))
     body: st.SearchStrategy[Any] = st.none()
@@ -60,7 +63,12 @@ def _requests(spec: dict[str, Any], known: dict[str, list[str]]) -> st.SearchStr
         )
         body = st.one_of(strategy(schema, SCHEMAS), strategy(schema, SCHEMAS), junk)
     return st.fixed_dictionaries(
-        {"path": st.fixed_dictionaries(path), "query": st.fixed_dictionaries(query), "body": body}
+        {
+            "path": st.fixed_dictionaries(path),
+            "query": st.fixed_dictionaries(query),
+            "headers": st.fixed_dictionaries(headers),
+            "body": body,
+        }
     )
 
 
@@ -136,7 +144,8 @@ def _run_operation(
     @given(_requests(spec, known), st.sampled_from(["admin", "alice"]))
     def one(request: dict[str, Any], who: str) -> None:
         url = _url(template, request["path"], request["query"])
-        reply = call(transport, world, who, method.upper(), url, request["body"])
+        headers = {k: v for k, v in request["headers"].items() if v is not None}
+        reply = call(transport, world, who, method.upper(), url, request["body"], headers)
         seen[reply.status] += 1
         where = f"{method.upper()} {url} as {who} -> {reply.status} {reply.body[:200]!r}"
         if reply.status >= 500:

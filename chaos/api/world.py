@@ -74,9 +74,15 @@ class World:
 
 
 def call(
-    transport: Transport, world: World, who: str, method: str, path: str, body: Any = None
+    transport: Transport,
+    world: World,
+    who: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Reply:
-    headers = {"Content-Type": "application/json", **world.auth(who)}
+    headers = {"Content-Type": "application/json", **world.auth(who), **(headers or {})}
     data = None if body is None else json.dumps(body).encode()
     return transport.send(method, path, headers, data)
 

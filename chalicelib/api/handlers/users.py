@@ -90,7 +90,7 @@ def add_item(call: Call) -> Reply[AddReceipt]:
     user = _user(call)
     feeds = call.runtime.feeds
     feeds.register_users([user])
-    result = feeds.add_stream_item(user, body.content, body.created_at)
+    result = feeds.add_stream_item(user, body.content, body.created_at, item_id=body.item_id)
     receipt = AddReceipt(id=result.item_id, created_at=result.created_at, recipients=1)
     return Reply(receipt, 201)
 
@@ -100,7 +100,7 @@ def add_items(call: Call) -> Reply[AddReceipt]:
     users = list(dict.fromkeys(body.user_ids))
     feeds = call.runtime.feeds
     feeds.register_users(users)
-    result = feeds.add_stream_item(users, body.content, body.created_at)
+    result = feeds.add_stream_item(users, body.content, body.created_at, item_id=body.item_id)
     receipt = AddReceipt(
         id=result.item_id, created_at=result.created_at, recipients=result.recipients
     )

@@ -79,11 +79,14 @@ def resolved(schema: dict[str, Any]) -> dict[str, Any]:
 def request_strategy(path: str, method: str, spec: dict[str, Any]) -> st.SearchStrategy[Any]:
     params = {}
     query = {}
+    headers = {}
     for param in spec["parameters"]:
         valid = strategy(param["schema"], SCHEMAS)
         if param["in"] == "path":
             known = st.sampled_from(KNOWN[param["name"]])
             params[param["name"]] = st.one_of(known, known, valid, st.text(max_size=30))
+        elif param["in"] == "header":
+            headers[param["name"]] = st.one_of(st.none(), valid, st.text(max_size=10))
         else:
             query[param["name"]] = st.one_of(st.none(), valid, st.text(max_size=10))
     body: st.SearchStrategy[Any] = st.none()
@@ -94,7 +97,12 @@ def request_strategy(path: str, method: str, spec: dict[str, Any]) -> st.SearchS
             st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8), max_size=3),
         )
     return st.fixed_dictionaries(
-        {"path": st.fixed_dictionaries(params), "query": st.fixed_dictionaries(query), "body": body}
+        {
+            "path": st.fixed_dictionaries(params),
+            "query": st.fixed_dictionaries(query),
+            "headers": st.fixed_dictionaries(headers),
+            "body": body,
+        }
     )
 
 
@@ -163,7 +171,8 @@ def test_generated_requests_never_get_a_5xx(
         url = build_url(path, request["path"], request["query"])
         token = fuzz_api.token("root", "admin") if who == "admin" else fuzz_api.token("alice")
         body = request["body"]
-        response = fuzz_api.call(method.upper(), url, token=token, body=body)
+        headers = {k: v for k, v in request["headers"].items() if v is not None}
+        response = fuzz_api.call(method.upper(), url, token=token, body=body, headers=headers)
         status = response.status_code
         SEEN.setdefault(spec["operationId"], set()).add(status)
         where = f"{method.upper()} {url} -> {status} {response.body[:300]!r}"
