@@ -226,6 +226,7 @@ _DIRECTORY = "feeds.backends.directory"
 _ROWS = "feeds.backends.dynamo.DynamoBackend"
 _COUNTERS = "feeds.backends.counters.FeedCounters"
 _STORE = "consumer.store.TweetStore"
+_IDEMPOTENT = "api.idempotency via Powertools' DynamoDBPersistenceLayer"
 
 #: The matrix. Read it as "component X may do this, and nothing else".
 MATRIX: Final[dict[Component, Access]] = {
@@ -295,6 +296,17 @@ MATRIX: Final[dict[Component, Access]] = {
                 "create_job, save_job (feeds-broadcast)",
             ),
             table("control", partitions=("config",), DeleteItem=f"{_KEYS}.clear_default"),
+            # Powertools' Idempotency utility (api.idempotency, DynamoDBPersistenceLayer).
+            table(
+                "idempotency",
+                GetItem=f"{_IDEMPOTENT}._get_record: a repeat's record, when DynamoDB's "
+                "refusal of the put does not carry it",
+                PutItem=f"{_IDEMPOTENT}._put_record: the request's record, in progress "
+                "(conditional: the first request wins)",
+                UpdateItem=f"{_IDEMPOTENT}._update_record: the answer, once it succeeded",
+                DeleteItem=f"{_IDEMPOTENT}._delete_record: a failed request's record, so "
+                "a retry runs it again",
+            ),
             table(
                 "feeds",
                 backend="fanout",

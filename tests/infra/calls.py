@@ -263,11 +263,28 @@ class ApiSession:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, user: tuple[str, ...], body: Any = None) -> Any:
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token(*user)}"}
+    def call(
+        self,
+        method: str,
+        path: str,
+        user: tuple[str, ...],
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> Any:
+        """The JSON answer; the call must succeed, or answer ``status`` when given."""
+        sent = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token(*user)}",
+            **(headers or {}),
+        }
         data = b"" if body is None else json.dumps(body).encode()
-        response = self.client.http.request(method, path, headers=headers, body=data)
-        assert response.status_code < 400, (method, path, response.status_code, response.body)
+        response = self.client.http.request(method, path, headers=sent, body=data)
+        if status is not None:
+            assert response.status_code == status, (method, path, response.body)
+        else:
+            assert response.status_code < 400, (method, path, response.status_code, response.body)
         if not response.body or not response.headers.get("Content-Type", "").startswith(
             "application/json"
         ):
@@ -344,6 +361,15 @@ def api_writes(api: ApiSession) -> tuple[str, str]:
     job = f"job-{uuid.uuid4().hex[:8]}"
     api.call("POST", "/broadcasts", WRITER, {"content": "all", "job_id": job})
     api.call("POST", "/broadcasts", WRITER, {"content": "all", "job_id": job})
+    # Idempotent writes: stored, replayed, refused with another body; a request that
+    # fails in its handler leaves no record (so a retry runs it again).
+    once = {"Idempotency-Key": f"calls-{uuid.uuid4().hex[:8]}"}
+    api.call("POST", "/users/alice/feed", WRITER, {"content": "once"}, headers=once)
+    api.call("POST", "/users/alice/feed", WRITER, {"content": "once"}, headers=once)
+    api.call("POST", "/users/alice/feed", WRITER, {"content": "two"}, headers=once, status=422)
+    failing = {"Idempotency-Key": f"calls-{uuid.uuid4().hex[:8]}"}
+    changed = {"content": "changed", "job_id": job}
+    api.call("POST", "/broadcasts", WRITER, changed, headers=failing, status=409)
     return hot, cold
 
 

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import pytest
 
+from chalicelib.api import idempotency
 from chalicelib.core.settings import Settings
 from infra.streamfeed_infra.access import MATRIX, STREAM_READ, Component, Grant, policy_document
 from tests.infra import calls
@@ -40,6 +41,9 @@ NOT_RECORDED: Final[dict[tuple[str, str, str], str]] = {
     "the counted ids only after a concurrent writer made its conditional update fail",
     ("consumer", "dynamodb:GetItem", "table:terms"): "TermSpans._settle re-reads a term "
     "only after a concurrent writer changed its spans first",
+    ("api", "dynamodb:GetItem", "table:idempotency"): "Powertools reads a record only when "
+    "DynamoDB refuses its conditional put without returning the item; with "
+    "ReturnValuesOnConditionCheckFailure (AWS and moto) the refusal carries it",
 }
 
 
@@ -62,6 +66,7 @@ def recorded() -> Iterator[Recorded]:
     with mock_aws(), tempfile.TemporaryDirectory() as scratch:
         aws.close_clients()
         bind_models.cache_clear()
+        idempotency._STORES.clear()  # persistence layers hold clients of an earlier run
         settings = Settings(
             stage="dev",
             region=calls.REGION,

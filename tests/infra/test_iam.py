@@ -251,6 +251,29 @@ def test_feed_tables_only_for_the_stages_backend(stacks: dict[str, Synthesized])
             assert granted & feed_tables == expected, (name, component)
 
 
+def test_only_the_api_uses_the_idempotency_table(stacks: dict[str, Synthesized]) -> None:
+    """Powertools' four calls, for the API alone (its idempotent writes)."""
+    for name in STACKS:
+        stack = stacks[name]
+        granted = {
+            component: table_actions(
+                stack.template, _role_id(stack, role), f"streamfeed-{stack.stage}"
+            ).get("idempotency", set())
+            for component, role in ROLES.items()
+        }
+        assert granted == {
+            "api": {
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            },
+            "consumer": set(),
+            "authorizer": set(),
+            "streamer": set(),
+        }, name
+
+
 def test_only_the_api_and_consumer_touch_feeds_and_only_the_consumer_writes_tweets() -> None:
     """The matrix itself: the consumer is the only writer of tweets and timelines."""
     for component, access in MATRIX.items():
