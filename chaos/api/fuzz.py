@@ -83,10 +83,10 @@ def _url(template: str, path: dict[str, Any], query: dict[str, Any]) -> str:
 
 def _known(world: World) -> dict[str, list[str]]:
     return {
-        "term_id": list(world.terms.values()),
+        "term_id": [*world.terms.values(), world.off_term],  # #off: disabled, nobody's
         "name": ["main"],
         "user_id": ["alice", "me"],
-        "tweet_id": world.tweet_ids[:2],
+        "tweet_id": [*world.tweet_ids[:2], world.mixed_tweet],
     }
 
 

@@ -3,7 +3,9 @@
 For each case: the answer is 4xx, JSON ``{"error", "message"}`` with a code
 and a sentence, no traceback and no echo of the token sent; and a snapshot of
 every table and secret of the stage taken after the case equals the one taken
-before it. Markup that a writer may store (``inert`` cases) must come back
+before it. A ``read`` case may succeed instead (a replayed idempotent write, a
+tweet read by a user), and no case's answer may show what it ``hidden`` (a term
+the caller does not follow). Markup that a writer may store (``inert`` cases) must come back
 JSON-encoded with ``nosniff`` and HTML-escaped on the status page.
 """
 
@@ -85,6 +87,9 @@ def _run_cases(transport: Transport, ctx: Ctx, local: Any, cognito: Any) -> list
         finally:
             runtime.install(local)
         verdict = _judge(case, transport.name, reply, headers)
+        hidden = case.hidden(ctx) if case.hidden is not None else ()
+        text = reply.body.decode("utf-8", "replace")
+        verdict.problems += [f"reveals {item!r}" for item in hidden if item in text]
         after = snapshot(settings)
         if 200 <= reply.status < 300 and case.inert is not None:
             verdict.accepted_inert = True
@@ -112,7 +117,7 @@ def _judge(case: Case, transport: str, reply: Reply, sent: dict[str, str]) -> Ve
         body = None
     if isinstance(body, dict):
         code, message = str(body.get("error", "")), str(body.get("message", ""))
-    accepted = 200 <= reply.status < 300 and case.inert is not None
+    accepted = 200 <= reply.status < 300 and (case.inert is not None or case.read)
     if not accepted:
         if not 400 <= reply.status < 500:
             problems.append(f"answered {reply.status}, not 4xx")
@@ -159,6 +164,7 @@ def _report(outcome: Outcome, verdicts: list[Verdict]) -> None:
         counts["requests"] += 1
         counts["4xx"] += 400 <= verdict.status < 500
         counts["accepted inert"] += verdict.accepted_inert
+        counts["served, nothing hidden shown"] += verdict.case.read and 200 <= verdict.status < 300
         counts["passed"] += verdict.ok
         counts["known issue"] += not verdict.ok and verdict.case.known is not None
     outcome.counts = {

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from chalicelib.feeds.cursors import FEED_CURSORS
 from chaos.api import tokens as t
-from chaos.api.world import COGNITO_ISSUER, World, cognito_token
+from chaos.api.world import COGNITO_ISSUER, WORLD_KEY, WORLD_KEYED_BODY, World, cognito_token
 
 ALICE_TAG = FEED_CURSORS.tag("alice")
 
@@ -63,6 +63,12 @@ class Case:
     secret: str | None = None
     #: A reported, still open bug this case shows: counted apart, does not fail CI.
     known: str | None = None
+    #: More request headers (an ``Idempotency-Key``).
+    headers: dict[str, str] | None = None
+    #: A read that may succeed (2xx) if it changes nothing and shows none of ``hidden``.
+    read: bool = False
+    #: What the caller must not learn from the answer, success or not (a term's id).
+    hidden: Callable[[Ctx], tuple[str, ...]] | None = None
 
     def resolve(self, ctx: Ctx) -> tuple[str, dict[str, str], bytes | None]:
         path = self.path(ctx) if callable(self.path) else self.path
@@ -76,6 +82,7 @@ class Case:
                 headers["Authorization"] = value
         else:
             headers.update(ctx.world.auth(self.who))
+        headers.update(self.headers or {})
         return path, headers, body
 
 
@@ -214,6 +221,46 @@ CASES: tuple[Case, ...] = (
     C("path traversal", "a plain user listing key sets", "GET", "/keysets", who="alice"),
     C("path traversal", "a service deleting a term", "DELETE", lambda c: f"/terms/{c.term()}",
       who="service"),
+    # -- term privacy: bob follows #chaos only; #off is disabled -----------
+    C("term privacy", "a disabled term's timeline", "GET",
+      lambda c: f"/terms/{c.world.off_term}/tweets", who="bob",
+      hidden=lambda c: ("mixed tweet",)),
+    C("term privacy", "an unfollowed term's timeline", "GET",
+      lambda c: f"/terms/{c.term('#other')}/tweets", who="bob",
+      hidden=lambda c: ("mixed tweet", "tweet 1")),
+    C("term privacy", "subscribing to a disabled term by id", "PUT",
+      lambda c: f"/users/me/subscriptions/{c.world.off_term}", who="bob",
+      hidden=lambda c: ("#off",)),
+    C("term privacy", "subscribing to a disabled term by its rule", "POST",
+      "/users/me/subscriptions", who="bob", body=j({"value": "#off"}),
+      hidden=lambda c: (c.world.off_term,)),
+    C("term privacy", "a tweet's term_ids", "GET", lambda c: f"/tweets/{c.world.mixed_tweet}",
+      who="bob", read=True, hidden=lambda c: (c.world.off_term, c.term("#other"))),
+    C("term privacy", "a payload's matching_rules", "GET",
+      lambda c: f"/tweets/{c.world.mixed_tweet}?include=payload", who="bob", read=True,
+      hidden=lambda c: (c.world.off_term, c.term("#other"))),
+    C("term privacy", "a followed timeline's other terms", "GET",
+      lambda c: f"/terms/{c.term()}/tweets?limit=100", who="bob", read=True,
+      hidden=lambda c: (c.world.off_term, c.term("#other"))),
+    # -- idempotency keys: the world's service wrote WORLD_KEYED_BODY once ----
+    C("idempotency key", "the same key with another body", "POST", FEED, who="service",
+      body=j({"content": "written twice?"}), headers={"Idempotency-Key": WORLD_KEY}),
+    C("idempotency key", "the same key and body on another user's feed", "POST",
+      "/users/bob/feed", who="service", body=j(WORLD_KEYED_BODY),
+      headers={"Idempotency-Key": WORLD_KEY}),
+    C("idempotency key", "the same key and body again (a replay, adds nothing)", "POST", FEED,
+      who="service", body=j(WORLD_KEYED_BODY), headers={"Idempotency-Key": WORLD_KEY},
+      read=True),
+    C("idempotency key", "the service's key from a plain user", "POST", FEED, who="alice",
+      body=j(WORLD_KEYED_BODY), headers={"Idempotency-Key": WORLD_KEY}),
+    C("idempotency key", "a 129-character key", "POST", FEED, who="service",
+      body=j({"content": "hi"}), headers={"Idempotency-Key": "k" * 129}),
+    C("idempotency key", "a 10 KB key", "POST", "/broadcasts", who="service",
+      body=j({"content": "hi"}), headers={"Idempotency-Key": "k" * 10_000}),
+    C("idempotency key", "a non-ASCII key", "POST", FEED, who="service",
+      body=j({"content": "hi"}), headers={"Idempotency-Key": "cl\u00e9"}),
+    C("idempotency key", "a key with a DEL character", "POST", "/feed-items", who="service",
+      body=j({"user_ids": ["alice"], "content": "hi"}), headers={"Idempotency-Key": "k\x7f"}),
     # -- token tampering ---------------------------------------------------
     C("token tampering", "claims rewritten to admin, signature kept", "GET", "/keysets",
       auth=lambda c: t.escalated(c.alice, **{"cognito:groups": ["admin"]})),

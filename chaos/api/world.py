@@ -26,6 +26,9 @@ from tools.localcloud.bootstrap import BootstrapReport, ensure_secrets, ensure_t
 COGNITO_POOL = "us-east-1_ChaosPool1"
 COGNITO_CLIENT = "chaos-client"
 COGNITO_ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{COGNITO_POOL}"
+#: The service's first keyed write (to alice's feed); hostile cases reuse the key.
+WORLD_KEY = "chaos-world-key-0001"
+WORLD_KEYED_BODY = {"content": "written once"}
 
 
 def no_x(url: str, body: bytes, headers: dict[str, str]) -> HttpReply:
@@ -61,6 +64,10 @@ class World:
     terms: dict[str, str] = field(default_factory=dict)  # value -> term id
     cursors: dict[str, str] = field(default_factory=dict)
     tweet_ids: list[str] = field(default_factory=list)
+    #: ``#off``: disabled, followed by nobody; only admins and services may learn of it.
+    off_term: str = ""
+    #: A tweet that matched #chaos, #other and #off: bob (who follows #chaos) sees one term.
+    mixed_tweet: str = ""
 
     def token(self, user: str, *groups: str, ttl: int = 3600) -> str:
         return mint_token(self.settings, user, ttl_seconds=ttl, groups=groups, key=self.key)
@@ -94,7 +101,7 @@ def expect_ok(reply: Reply, what: str) -> Any:
 
 
 def build_world(settings: Settings, transport: Transport) -> World:
-    """Terms #chaos and #other, a key set, alice and bob subscribed, feeds and tweets."""
+    """Terms #chaos, #other and #off (disabled), a key set, subscriptions, feeds and tweets."""
     world = World(settings, read_signing_key(settings))
     for value in ("#chaos", "#other"):
         reply = call(transport, world, "admin", "POST", "/terms", {"value": value})
@@ -110,14 +117,22 @@ def build_world(settings: Settings, transport: Transport) -> World:
         for value in values:
             path = f"/users/{user}/subscriptions/{world.terms[value]}"
             expect_ok(call(transport, world, user, "PUT", path), f"{user} subscribes")
+    off = call(transport, world, "admin", "POST", "/terms", {"value": "#off", "enabled": False})
+    world.off_term = expect_ok(off, "#off")["term_id"]
     for n in range(3):
         body = {"user_ids": ["alice", "bob"], "content": f"hello {n}"}
         expect_ok(call(transport, world, "admin", "POST", "/feed-items", body), "feed item")
+    keyed = call(transport, world, "service", "POST", "/users/alice/feed", WORLD_KEYED_BODY,
+                 {"Idempotency-Key": WORLD_KEY})  # fmt: skip
+    expect_ok(keyed, "a keyed feed item")
     base = datetime.now(UTC) - timedelta(minutes=5)
     for n, term_id in enumerate(list(world.terms.values()) * 3):
         tweet_id = str(1_800_000_000_000_000_000 + n)
         store_tweet(settings, tweet_id, term_id, base + timedelta(seconds=n), f"tweet {n}")
         world.tweet_ids.append(tweet_id)
+    world.mixed_tweet = str(1_800_000_000_000_000_100)
+    store_tweet(settings, world.mixed_tweet, world.terms["#chaos"], base, "mixed tweet",
+                also=(world.terms["#other"], world.off_term))  # fmt: skip
     for user in ("alice", "bob"):
         page = expect_ok(call(transport, world, user, "GET", "/users/me/feed?limit=1"), "feed")
         world.cursors[f"feed:{user}"] = page["next_cursor"]
@@ -128,10 +143,23 @@ def build_world(settings: Settings, transport: Transport) -> World:
     return world
 
 
-def store_tweet(settings: Settings, tweet_id: str, term_id: str, when: datetime, text: str) -> None:
-    """A tweet and its timeline row, written the way the consumer writes them."""
+def store_tweet(
+    settings: Settings,
+    tweet_id: str,
+    term_id: str,
+    when: datetime,
+    text: str,
+    also: tuple[str, ...] = (),
+) -> None:
+    """A tweet and its timeline rows, written the way the consumer writes them.
+
+    The payload is X's stream line, ``matching_rules`` and all: each rule's tag
+    is a term id, which a caller who does not follow the term must not learn.
+    """
     models = bind_models(settings)
-    line = json.dumps({"data": {"id": tweet_id, "text": text}}).encode()
+    terms = sorted({term_id, *also})
+    rules = [{"id": f"rule-{term}", "tag": term} for term in terms]
+    line = json.dumps({"data": {"id": tweet_id, "text": text}, "matching_rules": rules}).encode()
     models.tweets(
         tweet_id,
         created_at=when,
@@ -139,12 +167,13 @@ def store_tweet(settings: Settings, tweet_id: str, term_id: str, when: datetime,
         author_username="someone",
         text=text,
         lang="en",
-        term_ids={term_id},
+        term_ids=set(terms),
         payload=zlib.compress(line),
         stored_at=datetime.now(UTC),
     ).save()
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    models.term_tweets(term_id, sk=f"{stamp}#{tweet_id:0>19}", tweet_id=tweet_id).save()
+    for term in terms:
+        models.term_tweets(term, sk=f"{stamp}#{tweet_id:0>19}", tweet_id=tweet_id).save()
 
 
 def cognito_token(private_key: Any, **changes: Any) -> str:
