@@ -143,13 +143,15 @@ def _hostile(o: Outcome | None) -> str:
         return "_Not run yet._"
     counts = o.counts
     rows = [
-        "| Category | Requests | Answered 4xx | Accepted, served inert | Passed |",
-        "|---|---:|---:|---:|---:|",
+        "| Category | Requests | Answered 4xx | Accepted, served inert "
+        "| Read, nothing hidden shown | Passed |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for category, c in counts.get("by_category", {}).items():
         rows.append(
             f"| {category} | {c.get('requests', 0)} | {c.get('4xx', 0)} | "
-            f"{c.get('accepted inert', 0)} | {c.get('passed', 0)} |"
+            f"{c.get('accepted inert', 0)} | {c.get('served, nothing hidden shown', 0)} | "
+            f"{c.get('passed', 0)} |"
         )
     rows.append("")
     rows.append(
