@@ -79,6 +79,15 @@ def get_status_page() -> Response:
     return status_page(app.current_request)
 
 
+# No authorizer: the shell holds no data; its script calls the API with the token
+# (see chalicelib.console.serve).
+@app.route("/console", methods=["GET"])
+def get_console() -> Response:
+    from chalicelib.console import console_page
+
+    return console_page(app.current_request)
+
+
 @app.route("/terms", methods=["GET"], authorizer=jwt_auth)
 def list_terms() -> Response:
     return _run("listTerms")

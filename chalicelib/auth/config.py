@@ -35,6 +35,12 @@ class AuthConfig(BaseSettings):
     cognito_issuer: str | None = Field(None, description="Issuer override (default: the pool's).")
     cognito_jwks_url: str | None = Field(None, description="JWKS URL override (default: issuer's).")
     cognito_token_uses: str = Field("access,id", description="Accepted `token_use` values.")
+    cognito_domain: str | None = Field(
+        None,
+        pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$",
+        description="Cognito's hosted sign-in (`https://<prefix>.auth.<region>.amazoncognito.com`"
+        "): the operator console's sign-in links to it.",
+    )
     auth_admin_group: str = Field(
         "admin", min_length=1, max_length=128, description="Group claim that makes an admin."
     )

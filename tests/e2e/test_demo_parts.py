@@ -15,7 +15,8 @@ import pytest
 
 from tools.composition.config import FAKE_KEYS, CompositionConfig, Endpoints
 from tools.composition.emf import ConsumerTotals, LogTail, parse_emf
-from tools.demo.banner import curl_commands
+from tools.demo.banner import BannerFacts, curl_commands
+from tools.demo.banner import render as render_banner
 from tools.demo.summary import Rates, Sample, render, sample
 from tools.demo.xsource import CLI_KEYS, XChoiceError, choose_x
 
@@ -146,3 +147,13 @@ def test_the_fake_server_runs_only_without_an_x_url() -> None:
         CompositionConfig(components=("streamer", "lambda"))
     ends = Endpoints("http://h:1", REAL_X, None, "main", Path("d"), Path("d/logs"), None)
     assert ends.status_page_url == "http://h:1/status/page"
+
+
+def test_the_banner_points_at_the_status_page_and_the_console() -> None:
+    ends = Endpoints("http://h:1", REAL_X, None, "main", Path("d"), Path("d/logs"), None)
+    facts = BannerFacts(
+        ends, "fake X", "dynamodb", "ops", "A.B.C", "alice", "D.E.F", 8, "#go", True, [], 1.0
+    )
+    lines = render_banner(facts)
+    assert "  status page  http://h:1/status/page   (sign in with the admin token)" in lines
+    assert any(line.startswith("  console      http://h:1/console   (") for line in lines)

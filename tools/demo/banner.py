@@ -62,6 +62,7 @@ def render(facts: BannerFacts) -> list[str]:
         "",
         f"  API          {ends.api_url}",
         f"  status page  {ends.status_page_url}   (sign in with the admin token)",
+        f"  console      {ends.api_url}/console   (either token: admin pages, or a user's own)",
         f"  X            {facts.x_description}",
         f"  feeds        {facts.feeds_description}",
         f"  terms        {', '.join(facts.terms) or 'none'} ({seeded})",

@@ -27,7 +27,8 @@ def script() -> str:
     return (ASSETS / "page.js").read_text(encoding="utf-8")
 
 
-def _hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """A CSP source that allows exactly ``text`` inline (the console's CSP uses it too)."""
     digest = hashlib.sha256(text.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
@@ -37,8 +38,8 @@ def content_security_policy() -> str:
     return "; ".join(
         [
             "default-src 'none'",
-            f"script-src {_hash(script())}",
-            f"style-src {_hash(stylesheet())}",
+            f"script-src {csp_hash(script())}",
+            f"style-src {csp_hash(stylesheet())}",
             "img-src 'self' data:",
             "connect-src 'self'",
             "base-uri 'none'",
