@@ -101,6 +101,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "public", None, None, errors=(401, 403), media_type="text/html",
         access_note="Public when `STREAMFEED_STATUS_PAGE_PUBLIC` is on; otherwise the page "
         "asks for an admin token and sends it back as `Authorization: Bearer`."),
+    _op("getConsole", "GET", "/console", "The operator console (HTML) for people.", S,
+        "public", None, None, media_type="text/html",
+        access_note="Anyone gets the same page, with no data in it; its script calls this API "
+        "with the token it asks for (`Authorization: Bearer`), so each call has its own rule."),
     _op("listTerms", "GET", "/terms", "Every filter term.", T, "admin",
         terms.list_terms, term_schemas.TermList),
     _op("createTerm", "POST", "/terms", "Add a filter term (an X rule).", T, "admin",
