@@ -8,7 +8,8 @@ us-east-1), ``api`` (cdk: the Chalice app is in the stack; chalice: left to
 ``chalice deploy``), ``alarm_email`` (subscribe an address to the alarms),
 ``backfill_minutes`` (0-5, the streamer's STREAMFEED_BACKFILL_MINUTES; default 0),
 ``feed_backend`` (fanout, the default: feeds in DynamoDB; redis: an ElastiCache
-Serverless Valkey cache, CDK path only).
+Serverless Valkey cache, CDK path only), ``api_url`` (with ``api=chalice``: the
+URL ``chalice url`` prints, so the console's hosted sign-in can return to it).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main() -> None:
             alarm_email=context("alarm_email"),
             backfill_minutes=context("backfill_minutes") or 0,
             feed_backend=str(context("feed_backend") or "fanout"),
+            api_url=context("api_url"),
         )
     except ValueError as exc:  # a bad -c value: one line, not a traceback
         sys.exit(f"streamfeed infra: {exc}")

@@ -10,6 +10,8 @@ what Chalice cannot say is patched in with ``add_override``:
   ``chalicelib.consumer.mapping`` and the dead-letter queue as its on-failure
   destination;
 - the REST API gets ``infra.streamfeed_infra.gatewayresponses``'s responses;
+- the API function also gets the hosted sign-in domain
+  (``STREAMFEED_COGNITO_DOMAIN``) for the operator console;
 - functions get fixed names (``<prefix>-api`` ...: the names the dashboard and
   alarms use) and log to ``/streamfeed/<prefix>/<component>``;
 - with a feed cache (``-c feed_backend=redis``), the functions whose matrix
@@ -129,6 +131,9 @@ class ChaliceApp(Construct):
         for function_id in (API_FUNCTION, AUTHORIZER_FUNCTION):
             for key, value in users.api_environment().items():
                 self.chalice.add_environment_variable(key, value, function_id)
+        # The console's "Sign in with Cognito" (the authorizer has no use for it).
+        for key, value in users.console_environment().items():
+            self.chalice.add_environment_variable(key, value, API_FUNCTION)
         if cache is not None:
             for component, function_id in logical.items():
                 if MATRIX[component].feed_cache:

@@ -48,7 +48,16 @@ CHALICE_DIR: Final = Path(__file__).resolve().parents[2] / ".chalice"
 APP_NAME: Final = "streamfeed"
 AUTHORIZER_HANDLER: Final = "jwt_auth"
 #: Filled in from the CDK stack's outputs with ``set-cognito``; kept by ``write``.
-COGNITO_KEYS: Final = ("STREAMFEED_COGNITO_USER_POOL_ID", "STREAMFEED_COGNITO_CLIENT_IDS")
+#: The domain (the ``CognitoDomain`` output) is optional: the console's hosted sign-in.
+COGNITO_KEYS: Final = (
+    "STREAMFEED_COGNITO_USER_POOL_ID",
+    "STREAMFEED_COGNITO_CLIENT_IDS",
+    "STREAMFEED_COGNITO_DOMAIN",
+)
+#: What the stack's ``CognitoDomain`` output looks like.
+_COGNITO_DOMAIN = re.compile(
+    r"https://[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.auth(-fips)?\.[a-z0-9-]+\.amazoncognito\.com"
+)
 TARGETS_FILE: Final = "targets.json"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -251,9 +260,19 @@ def write(directory: Path = CHALICE_DIR) -> None:
     (directory / "config.json").write_text(dumps(config_json))
 
 
-def set_cognito(stage: str, pool_id: str, client_id: str, directory: Path = CHALICE_DIR) -> None:
+def set_cognito(
+    stage: str,
+    pool_id: str,
+    client_id: str,
+    domain: str | None = None,
+    directory: Path = CHALICE_DIR,
+) -> None:
+    """Store the stack's pool, client and (for the console's sign-in) hosted domain."""
+    if domain is not None and not _COGNITO_DOMAIN.fullmatch(domain.rstrip("/")):
+        raise ValueError(f"not a Cognito domain (the stack's CognitoDomain output): {domain!r}")
     config_json = load_config(directory)
-    cognito = dict(zip(COGNITO_KEYS, (pool_id, client_id), strict=True))
+    values = (pool_id, client_id, domain.rstrip("/") if domain else None)
+    cognito = {key: value for key, value in zip(COGNITO_KEYS, values, strict=True) if value}
     config_json["stages"][stage] = stage_entry(stage_config(stage), cognito)
     (directory / "config.json").write_text(dumps(config_json))
 
@@ -299,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("write", help="rewrite .chalice policy, merge and config entries")
     sub.add_parser("check", help="exit 1 when a generated file is out of date")
-    cognito = sub.add_parser("set-cognito", help="store the CDK stack's Cognito ids")
+    cognito = sub.add_parser("set-cognito", help="store the CDK stack's Cognito ids and domain")
     cognito.add_argument("--stage", choices=STAGES, required=True)
     cognito.add_argument("--user-pool-id", required=True)
     cognito.add_argument("--client-id", required=True)
+    cognito.add_argument("--domain", help="the CognitoDomain output (the console's sign-in)")
     target = sub.add_parser("set-target", help="the region and account its policies name")
     target.add_argument("--stage", choices=STAGES, required=True)
     target.add_argument("--region", required=True)
@@ -318,7 +338,11 @@ def main(argv: list[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return 1 if found else 0
     elif args.command == "set-cognito":
-        set_cognito(args.stage, args.user_pool_id, args.client_id)
+        try:
+            set_cognito(args.stage, args.user_pool_id, args.client_id, args.domain)
+        except ValueError as exc:
+            print(f"chalicefiles: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "set-target":
         try:
             set_target(args.stage, args.region, args.account)

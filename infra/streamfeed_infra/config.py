@@ -7,6 +7,7 @@ table the CDK app creates is the table the code looks for.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -54,6 +55,10 @@ class StageConfig:
     #: Cognito MFA (TOTP) required at every sign-in (prod) rather than optional
     #: (each user may turn it on): see auth.py for why the whole pool.
     mfa_required: bool = False
+    #: With ``api_mode`` "chalice" only: the URL ``chalice url`` prints for the
+    #: ``chalice deploy``-ed API (``https://…/api/``), so the app client can send
+    #: the console's sign-in back to it. The CDK path knows its own API's URL.
+    chalice_api_url: str | None = None
 
     @property
     def feed_cache(self) -> bool:
@@ -71,6 +76,10 @@ class StageConfig:
     @property
     def stack_name(self) -> str:
         return self.prefix
+
+
+#: An API's base URL as ``chalice url`` prints it: HTTPS, a host, a path ending in "/".
+_API_URL = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/([A-Za-z0-9._~-]+/)*")
 
 
 def stage_settings(stage: str, region: str = DEFAULT_REGION) -> Settings:
@@ -96,6 +105,7 @@ def stage_config(
     alarm_email: str | None = None,
     backfill_minutes: int | str = 0,
     feed_backend: str = "fanout",
+    api_url: str | None = None,
 ) -> StageConfig:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}: expected one of {', '.join(STAGES)}")
@@ -113,6 +123,16 @@ def stage_config(
             "feed_backend=redis needs the CDK path (leave out api=chalice): chalice deploy "
             "cannot put its functions in the cache's VPC"
         )
+    if api_url is not None:
+        if api_mode != "chalice":
+            raise ValueError(
+                "api_url is for api=chalice (the URL `chalice url` prints): the CDK path "
+                "knows its own API's URL"
+            )
+        api_url = api_url.strip()
+        api_url = api_url if api_url.endswith("/") else api_url + "/"
+        if not _API_URL.fullmatch(api_url):
+            raise ValueError(f"api_url must be the API's https:// URL, not {api_url!r}")
     prod = stage == "prod"
     return StageConfig(
         settings=stage_settings(stage, region),
@@ -127,6 +147,7 @@ def stage_config(
         streamer_backfill_minutes=int(backfill),
         feed_backend=feed_backend,
         mfa_required=prod,
+        chalice_api_url=api_url,
     )
 
 

@@ -38,6 +38,9 @@ class StreamfeedStack(Stack):
     """Tables, stream, queue, streamer, users, the Chalice app, dashboard and alarms.
 
     With ``feed_backend`` "redis", also the feed cache and its VPC (``cache.py``).
+    Outputs include ``ConsoleUrl`` (the operator console, when the stack knows
+    the API's URL) and ``CognitoDomain`` (its hosted sign-in, the value of the
+    API's ``STREAMFEED_COGNITO_DOMAIN``).
     """
 
     def __init__(self, scope: Construct, config: StageConfig) -> None:
@@ -61,6 +64,7 @@ class StreamfeedStack(Stack):
         self.app: ChaliceApp | None = None
         if config.api_mode == "cdk":
             self.app = ChaliceApp(self, "Api", self.data, self.users, self.cache)
+            self.users.call_back_to(self.app.api_url)
             targets = default_targets(config.settings, account=Aws.ACCOUNT_ID)
         else:
             targets = chalice_targets(config)
@@ -71,7 +75,8 @@ class StreamfeedStack(Stack):
         region = self.config.settings.region
         outputs = {
             "UserPoolId": self.users.pool.user_pool_id,
-            "UserPoolClientId": self.users.client.user_pool_client_id,
+            "UserPoolClientId": self.users.client_id,
+            "CognitoDomain": self.users.domain_url,
             "AlarmTopicArn": self.monitoring.topic.topic_arn,
             "StreamName": self.data.stream.stream_name,
             "DashboardUrl": f"https://{region}.console.aws.amazon.com/cloudwatch/home"
@@ -79,6 +84,8 @@ class StreamfeedStack(Stack):
         }
         if self.app is not None:
             outputs["ApiUrl"] = self.app.api_url
+        if self.users.console_url is not None:
+            outputs["ConsoleUrl"] = self.users.console_url
         if self.cache is not None:
             outputs["FeedCacheEndpoint"] = self.cache.endpoint
             outputs["FeedCacheSecretArn"] = self.cache.secret.secret_arn

@@ -21,6 +21,8 @@ from tests.infra.support import ROOT, Synthesized, chalice_package, start_synth,
 STAGES = ("dev", "prod")
 #: The prod stack without the Chalice app (`chalice deploy` owns the functions).
 CHALICE_MODE = "prod-chalice-mode"
+#: What `chalice url --stage prod` would print for that stack's `-c api_url`.
+CHALICE_API_URL = "https://abcde12345.execute-api.us-east-1.amazonaws.com/api/"
 #: The dev stack with the `redis` feed backend: the Valkey cache and its VPC.
 REDIS_MODE = "dev-redis"
 
@@ -70,7 +72,11 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     runs: dict[str, tuple[str, Path, tuple[str, ...]]] = {
         stage: (stage, base / f"cdk.out-{stage}", ()) for stage in STAGES
     }
-    runs[CHALICE_MODE] = ("prod", base / "cdk.out-prod-chalice", ("-c", "api=chalice"))
+    runs[CHALICE_MODE] = (
+        "prod",
+        base / "cdk.out-prod-chalice",
+        ("-c", "api=chalice", "-c", f"api_url={CHALICE_API_URL}"),
+    )
     runs[REDIS_MODE] = ("dev", base / "cdk.out-dev-redis", ("-c", "feed_backend=redis"))
     started = time.monotonic()
     processes = {

@@ -136,6 +136,14 @@ class Synthesized:
         source = self.translated if translated else self.template
         return {k: v for k, v in source["Resources"].items() if v["Type"] == kind}
 
+    def sdk_call_functions(self) -> set[str]:
+        """The functions behind ``AwsCustomResource`` calls (``Custom::AWS``), by logical id."""
+        return {
+            r["Properties"]["ServiceToken"]["Fn::GetAtt"][0]
+            for r in self.template["Resources"].values()
+            if r["Type"] == "Custom::AWS"
+        }
+
     def one(self, kind: str, translated: bool = True) -> tuple[str, dict[str, Any]]:
         found = self.resources(kind, translated)
         assert len(found) == 1, f"{len(found)} resources of type {kind}"

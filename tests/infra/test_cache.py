@@ -368,7 +368,8 @@ def test_default_stages_have_no_cache_and_no_function_in_a_vpc(stack: Synthesize
     names = {env_name(field) for field in CACHE_ENV}
     for function in stack.resources("AWS::Lambda::Function").values():
         assert "VpcConfig" not in function["Properties"]
-        assert not names & set(function["Properties"]["Environment"]["Variables"])
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert not names & set(variables)
     for _, statement in statements(stack.template):
         assert not [a for a in as_list(statement["Action"]) if a.startswith("ec2:")]
     assert not {k for k in stack.template["Outputs"] if k.startswith("FeedCache")}

@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from chalicelib.core import resources
 from chalicelib.core.resources import DEAD_LETTER_QUEUE, LOG_RETENTION_DAYS, TWEET_STREAM
+from infra.streamfeed_infra.auth import CALLBACK_LOG_GROUP
 from tests.infra.support import Synthesized
 
 # The first test builds everything (chalice package, four synths): minutes on a cold cache.
@@ -102,5 +103,7 @@ def test_dead_letter_queue(stack: Synthesized) -> None:
 def test_log_groups_have_retention(stack: Synthesized) -> None:
     groups = stack.resources("AWS::Logs::LogGroup", translated=False)
     names = {g["Properties"]["LogGroupName"]: g["Properties"] for g in groups.values()}
-    assert set(names) == {f"/streamfeed/streamfeed-{stack.stage}/{n}" for n in resources.LOG_GROUPS}
+    # Plus the group of the function that sets the console's callback (auth.py).
+    expected = (*resources.LOG_GROUPS, CALLBACK_LOG_GROUP)
+    assert set(names) == {f"/streamfeed/streamfeed-{stack.stage}/{n}" for n in expected}
     assert {p["RetentionInDays"] for p in names.values()} == {LOG_RETENTION_DAYS}

@@ -45,3 +45,16 @@ def test_a_bad_context_value_is_one_line_not_a_traceback() -> None:
     assert done.stderr.strip().splitlines()[-1] == (
         "streamfeed infra: backfill_minutes must be 0 to 5 (X's limit), not 9"
     )
+
+
+def test_api_url_is_for_the_chalice_path_and_is_the_apis_https_url() -> None:
+    """`-c api_url` (what `chalice url` prints): the console's callback on that path."""
+    url = "https://abcde12345.execute-api.us-east-1.amazonaws.com/api/"
+    assert stage_config("prod", api_mode="chalice", api_url=url).chalice_api_url == url
+    assert stage_config("prod", api_mode="chalice", api_url=url[:-1]).chalice_api_url == url
+    assert stage_config("prod", api_mode="chalice").chalice_api_url is None
+    with pytest.raises(ValueError, match="api_url is for api=chalice"):
+        stage_config("prod", api_url=url)
+    for bad in ("http://x.example.com/api/", "https://x.example.com/api/?a=b", "abc", ""):
+        with pytest.raises(ValueError, match="api_url must be the API's https:// URL"):
+            stage_config("prod", api_mode="chalice", api_url=bad)
