@@ -1,10 +1,9 @@
 """How the console's sign-in gets a token: what the page may say, and nothing secret.
 
 Locally the API accepts the HS256 tokens ``streamfeed token`` mints, and the
-form says so. In AWS (cognito mode) the tokens are Cognito's. The stack
-creates no hosted-UI domain, so by default the form explains how to get a
-token with the AWS CLI (as the README's deploy steps do). With
-``STREAMFEED_COGNITO_DOMAIN`` set (a user pool domain whose app client allows
+form says so. In AWS (cognito mode) the tokens are Cognito's; the form always
+explains how to get one with the AWS CLI. With ``STREAMFEED_COGNITO_DOMAIN``
+set (the CDK app sets it to the stack's hosted domain, whose app client allows
 the authorization-code flow with the console's URL as a callback), the form
 also offers "Sign in with Cognito": the page runs the code flow with PKCE
 against that domain, with no client secret (the client is public), and keeps
