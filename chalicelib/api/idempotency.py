@@ -17,7 +17,6 @@ two operations) never share a record, whatever keys they pick.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,6 +25,7 @@ from botocore.config import Config
 from chalicelib.api.errors import ApiError, bad_request
 from chalicelib.api.telemetry import logger
 from chalicelib.core import aws
+from chalicelib.core.lazy import ProcessCache
 from chalicelib.core.resources import IDEMPOTENCY
 from chalicelib.core.settings import Settings
 
@@ -151,8 +151,7 @@ class _Deadline:
         return DEFAULT_DEADLINE_MS
 
 
-_STORES: dict[tuple[str, str, str | None], DynamoDBPersistenceLayer] = {}
-_LOCK = threading.Lock()
+_STORES: ProcessCache[tuple[str, str, str | None], DynamoDBPersistenceLayer] = ProcessCache()
 
 
 def store_for(settings: Settings) -> DynamoDBPersistenceLayer:
@@ -160,16 +159,13 @@ def store_for(settings: Settings) -> DynamoDBPersistenceLayer:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     table = settings.table_name(IDEMPOTENCY.logical)
-    key = (table, settings.region, settings.endpoint("dynamodb"))
-    with _LOCK:
-        found = _STORES.get(key)
-        if found is None:
-            client = aws.new_client(settings, "dynamodb", _CONFIG)
-            found = DynamoDBPersistenceLayer(
-                table_name=table,
-                key_attr=IDEMPOTENCY.hash_key.name,
-                expiry_attr=IDEMPOTENCY.ttl_attribute or "expiration",
-                boto3_client=client,
-            )
-            _STORES[key] = found
-        return found
+
+    def build() -> DynamoDBPersistenceLayer:
+        return DynamoDBPersistenceLayer(
+            table_name=table,
+            key_attr=IDEMPOTENCY.hash_key.name,
+            expiry_attr=IDEMPOTENCY.ttl_attribute or "expiration",
+            boto3_client=aws.new_client(settings, "dynamodb", _CONFIG),
+        )
+
+    return _STORES.get((table, settings.region, settings.endpoint("dynamodb")), build)

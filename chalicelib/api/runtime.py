@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from chalicelib.api.telemetry import logger
 from chalicelib.auth import AuthConfig, KeySource, Verifier, build_verifier, cached_key
 from chalicelib.auth.config import load_auth_config
+from chalicelib.core.lazy import ProcessDefault
 from chalicelib.core.settings import Settings, load_settings
-from chalicelib.lazy import ProcessDefault
 
 if TYPE_CHECKING:
     from chalicelib.feeds import Feeds

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chalicelib.core.lazy import ProcessDefault
 from chalicelib.core.settings import load_settings
-from chalicelib.lazy import ProcessDefault
 
 if TYPE_CHECKING:
     from chalicelib.consumer.service import Consumer

@@ -6,12 +6,12 @@ every adapter gets its client here and runs the same code path on both.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
 
+from chalicelib.core.lazy import ProcessCache
 from chalicelib.core.settings import Service, Settings
 
 if TYPE_CHECKING:
@@ -71,18 +71,12 @@ def quick_client(settings: Settings, service: Service) -> Any:
 def _cached(settings: Settings, service: Service, config: Config) -> Any:
     flavour = "bulk" if config is _BULK_CONFIG else "quick" if config is _QUICK_CONFIG else ""
     key = (service, settings.region, settings.endpoint(service), flavour)
-    with _LOCK:
-        found = _CLIENTS.get(key)
-        if found is None:
-            # A session per client: boto3's default session is not thread-safe to share.
-            session = boto3.session.Session()
-            found = session.client(service, region_name=key[1], endpoint_url=key[2], config=config)
-            _CLIENTS[key] = found
-        return found
+    return _CLIENTS.get(key, lambda: new_client(settings, service, config))
 
 
 def new_client(settings: Settings, service: Service, config: Config) -> Any:
     """An uncached client with its own timeouts and retries (e.g. fail-fast shipping)."""
+    # A session per client: boto3's default session is not thread-safe to share.
     session = boto3.session.Session()
     return session.client(
         service, region_name=settings.region, endpoint_url=settings.endpoint(service), config=config
@@ -91,11 +85,8 @@ def new_client(settings: Settings, service: Service, config: Config) -> Any:
 
 def close_clients() -> None:
     """Close every cached client's connections (servers wait for idle ones on stop)."""
-    with _LOCK:
-        for cached in _CLIENTS.values():
-            cached.close()
-        _CLIENTS.clear()
+    for cached in _CLIENTS.drain():
+        cached.close()
 
 
-_CLIENTS: dict[tuple[str, str, str | None, str], Any] = {}
-_LOCK = threading.Lock()
+_CLIENTS: ProcessCache[tuple[str, str, str | None, str], Any] = ProcessCache()

@@ -45,6 +45,14 @@ def model_time(value: datetime) -> str:
     return format_time(value)[:-1] + "+0000"
 
 
+def parse_model_time(text: str) -> datetime:
+    """The inverse of ``model_time``; also reads PynamoDB's other ISO forms, naive as UTC."""
+    if text.endswith("+0000") and len(text) == TIME_WIDTH + 4:
+        return parse_time(text[:-5] + "Z")
+    parsed = datetime.fromisoformat(text)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def parse_time(text: str) -> datetime:
     """The inverse of ``format_time``.
 

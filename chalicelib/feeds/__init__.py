@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from chalicelib.core.lazy import ProcessDefault
 from chalicelib.core.settings import load_settings
 from chalicelib.feeds.errors import (
     BroadcastConflictError,
@@ -44,7 +45,6 @@ from chalicelib.feeds.loading import load_backend
 from chalicelib.feeds.protocol import FeedBackend, ReadWindow
 from chalicelib.feeds.sequence import StreamItems
 from chalicelib.feeds.service import Feeds
-from chalicelib.lazy import ProcessDefault
 
 __all__ = [
     "AddResult",

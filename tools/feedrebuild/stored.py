@@ -13,7 +13,7 @@ import heapq
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
@@ -22,7 +22,7 @@ from chalicelib.consumer.parsing import TweetSource
 from chalicelib.consumer.subscribers import union
 from chalicelib.core import resources
 from chalicelib.core.settings import Settings
-from chalicelib.core.times import format_time, iso_text, parse_time
+from chalicelib.core.times import format_time, iso_text, parse_model_time
 from chalicelib.dynamo_batches import Batches, RawItem
 from chalicelib.hotterms import Span, TermSpans
 from chalicelib.hotterms.spans import parse_spans
@@ -42,14 +42,6 @@ _TWEET_NAMES: Final = {
     "#p": "payload",
     "#s": "stored_at",
 }
-
-
-def model_time(text: str) -> datetime:
-    """A time as PynamoDB's ``UTCDateTimeAttribute`` stores it (``…+0000``)."""
-    if text.endswith("+0000"):
-        return parse_time(text[: -len("+0000")] + "Z")
-    parsed = datetime.fromisoformat(text)
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def pages(call: Any, request: dict[str, Any]) -> Iterator[RawItem]:
@@ -193,7 +185,7 @@ class StoredData:
             rows = pages(self.client.scan, request)
         wanted = set(terms)
         return Subscribers(
-            (row["user_id"]["S"], row["term_id"]["S"], model_time(row["created_at"]["S"]))
+            (row["user_id"]["S"], row["term_id"]["S"], parse_model_time(row["created_at"]["S"]))
             for row in rows
             if not wanted or row["term_id"]["S"] in wanted
         )
@@ -300,8 +292,8 @@ def stored_tweet(row: RawItem) -> StoredTweet:
     ``created_at`` even for a tweet whose time came from it.
     """
     tweet_id = row["tweet_id"]["S"]
-    created = model_time(row["created_at"]["S"])
-    stored = model_time(row["stored_at"]["S"]) if "stored_at" in row else created
+    created = parse_model_time(row["created_at"]["S"])
+    stored = parse_model_time(row["stored_at"]["S"]) if "stored_at" in row else created
     terms = frozenset(row.get("term_ids", {}).get("SS", ()))
     received_ms = round(created.timestamp() * 1000)
     payload = row.get("payload", {}).get("B")

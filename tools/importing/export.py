@@ -18,8 +18,8 @@ import orjson
 
 from chalicelib.core import aws
 from chalicelib.core.settings import Settings
-from chalicelib.core.times import format_time
-from tools.feedrebuild.stored import StoredData, StoredTweet, model_time, pages, stored_tweet
+from chalicelib.core.times import format_time, parse_model_time
+from tools.feedrebuild.stored import StoredData, StoredTweet, pages, stored_tweet
 
 BATCH: Final = 100
 
@@ -82,6 +82,6 @@ def _all(data: StoredData, since: datetime | None, until: datetime | None) -> It
     for row in pages(data.client.scan, request):
         if "created_at" not in row:
             continue
-        at = model_time(row["created_at"]["S"])
+        at = parse_model_time(row["created_at"]["S"])
         if (since is None or at >= since) and (until is None or at < until):
             yield stored_tweet(row)

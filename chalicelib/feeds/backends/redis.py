@@ -15,7 +15,8 @@ backends. A cache that is lost can be refilled: ``streamfeed feeds rebuild``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -154,26 +155,17 @@ def _texts(values: Any) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
-class _errors:
+@contextmanager
+def _errors(doing: str) -> Iterator[None]:
     """Turn the client's failures, after its own retries, into the feeds' errors."""
-
-    def __init__(self, doing: str) -> None:
-        self.doing = doing
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
-    ) -> None:
-        if exc is None:
-            return
-        if isinstance(exc, ValkeyConnectionError | ValkeyTimeoutError):
-            # The message reaches HTTP clients: the server's address stays in the log.
-            log.warning("redis feed store unreachable (%s): %s", self.doing, exc)
-            raise FeedStoreUnavailableError(
-                f"the feed store is unreachable ({self.doing}); try again"
-            ) from exc
-        if isinstance(exc, ValkeyError):
-            log.error("redis feed store refused to %s: %s", self.doing, exc)
-            raise FeedStoreError(f"the feed store refused to {self.doing}") from exc
+    try:
+        yield
+    except (ValkeyConnectionError, ValkeyTimeoutError) as exc:
+        # The message reaches HTTP clients: the server's address stays in the log.
+        log.warning("redis feed store unreachable (%s): %s", doing, exc)
+        raise FeedStoreUnavailableError(
+            f"the feed store is unreachable ({doing}); try again"
+        ) from exc
+    except ValkeyError as exc:
+        log.error("redis feed store refused to %s: %s", doing, exc)
+        raise FeedStoreError(f"the feed store refused to {doing}") from exc

@@ -10,7 +10,6 @@ reused by every later one. Credentials from Secrets Manager
 from __future__ import annotations
 
 import json
-import threading
 from typing import Final
 
 from valkey import Valkey
@@ -19,6 +18,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from valkey.retry import Retry
 
+from chalicelib.core.lazy import ProcessCache
 from chalicelib.core.settings import Settings
 from chalicelib.feeds.errors import FeedConfigError
 
@@ -26,8 +26,7 @@ from chalicelib.feeds.errors import FeedConfigError
 BACKOFF_BASE: Final = 0.05
 BACKOFF_CAP: Final = 1.0
 
-_clients: dict[tuple[object, ...], Valkey] = {}
-_lock = threading.Lock()
+_CLIENTS: ProcessCache[tuple[object, ...], Valkey] = ProcessCache()
 
 
 def client_for(settings: Settings) -> Valkey:
@@ -36,27 +35,19 @@ def client_for(settings: Settings) -> Valkey:
         raise FeedConfigError(
             "the redis backend needs STREAMFEED_REDIS_URL (redis:// or rediss://)"
         )
-    username, password = _credentials(settings)
     options = (
         settings.redis_url,
-        username,
-        password,
+        settings.redis_secret,
         settings.redis_timeout,
         settings.redis_retries,
         settings.redis_max_connections,
     )
-    with _lock:
-        client = _clients.get(options)
-        if client is None:
-            client = _build(settings, username, password)
-            _clients[options] = client
-        return client
+    return _CLIENTS.get(options, lambda: _build(settings))
 
 
-def _build(settings: Settings, username: str | None, password: str | None) -> Valkey:
-    url = settings.redis_url or ""
-    if url.startswith("valkey"):
-        url = "redis" + url[len("valkey") :]
+def _build(settings: Settings) -> Valkey:
+    """A client and its pool; the secret, if any, is read once, here."""
+    username, password = _credentials(settings)
     extra: dict[str, object] = {}
     if username is not None:
         extra["username"] = username
@@ -65,7 +56,7 @@ def _build(settings: Settings, username: str | None, password: str | None) -> Va
     retry = Retry(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), settings.redis_retries)
     try:
         return Valkey.from_url(
-            url,
+            settings.redis_url or "",
             socket_timeout=settings.redis_timeout,
             socket_connect_timeout=settings.redis_timeout,
             retry=retry,

@@ -17,12 +17,12 @@ import orjson
 import pytest
 import requests
 
+from bench.corpus import stream_query
 from chalicelib import subscriptions, terms
 from chalicelib.consumer import runtime
 from chalicelib.consumer.service import Consumer
 from chalicelib.core.settings import Settings
 from chalicelib.feeds import Feeds
-from streamer.xstream import STREAM_PARAMS
 from tests.chalicelib.consumer.conftest import invoke, stored_tweets, timeline
 from tests.chalicelib.consumer.support import kinesis_event, record
 from tests.conftest import unique_prefix
@@ -47,17 +47,12 @@ def fake_x_lines(count: int) -> list[bytes]:
     """Stream lines as the fake X server sends them to the streamer."""
     with FakeX(rate=2000, keepalive=0.5, seed=11) as fake:
         fake.add_rules(("python OR rust OR serverless", "x"))
-        params = {
-            "expansions": ",".join(STREAM_PARAMS["expansions"]),
-            "tweet.fields": ",".join(STREAM_PARAMS["tweet_fields"]),
-            "user.fields": ",".join(STREAM_PARAMS["user_fields"]),
-        }
         session = requests.Session()
         session.trust_env = False
         lines: list[bytes] = []
         with session.get(
             f"{fake.url}/2/tweets/search/stream",
-            params=params,
+            params=stream_query(),
             headers={"Authorization": f"Bearer {fake.bearer_token}"},
             stream=True,
             timeout=30,

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+K = TypeVar("K")
 T = TypeVar("T")
 
 
@@ -37,3 +38,25 @@ class ProcessDefault(Generic[T]):
     def set(self, value: T | None) -> None:
         with self._lock:
             self._value = value
+
+
+class ProcessCache(Generic[K, T]):
+    """One value per key per process (a client per endpoint, a store per table), built once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[K, T] = {}
+
+    def get(self, key: K, build: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._values.get(key)
+            if found is None:
+                found = self._values[key] = build()
+            return found
+
+    def drain(self) -> list[T]:
+        """Forget every value and hand them back (to close them)."""
+        with self._lock:
+            values = list(self._values.values())
+            self._values.clear()
+            return values

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from chalicelib.lazy import ProcessDefault
+from chalicelib.core.lazy import ProcessDefault
 
 
 def test_built_once_on_first_use_even_when_threads_race() -> None:
