@@ -54,6 +54,10 @@ class ProcessCache(Generic[K, T]):
                 found = self._values[key] = build()
             return found
 
+    def clear(self) -> None:
+        """Forget every value: the next ``get`` of each key builds it again."""
+        self.drain()
+
     def drain(self) -> list[T]:
         """Forget every value and hand them back (to close them)."""
         with self._lock:
